@@ -1,0 +1,1 @@
+"""compliance_pipeline: a Dagster code location for four compliance jobs."""

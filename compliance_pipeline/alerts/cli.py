@@ -1,0 +1,5 @@
+"""CLI subcommands of the alerts domain."""
+
+
+def register(sub) -> None:
+    pass

@@ -1,0 +1,5 @@
+"""Dagster definitions of the budget_audit domain."""
+
+import dagster as dg
+
+defs = dg.Definitions()

@@ -1,0 +1,17 @@
+"""The code location: each domain's definitions merged, plus the shared resources."""
+
+import dagster as dg
+
+from compliance_pipeline import resources
+from compliance_pipeline.access_stimulation import definitions as access_stimulation
+from compliance_pipeline.alerts import definitions as alerts
+from compliance_pipeline.budget_audit import definitions as budget_audit
+from compliance_pipeline.over_cap import definitions as over_cap
+
+defs = dg.Definitions.merge(
+    resources.defs,
+    access_stimulation.defs,
+    budget_audit.defs,
+    over_cap.defs,
+    alerts.defs,
+)

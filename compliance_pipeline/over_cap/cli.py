@@ -1,0 +1,5 @@
+"""CLI subcommands of the over_cap domain."""
+
+
+def register(sub) -> None:
+    pass

@@ -1,0 +1,199 @@
+"""One connection API over DuckDB (its own Python API) and PostgreSQL (psycopg2).
+
+Connections are short-lived: open, work, close. DuckDB allows one writing process per
+file, so holding a connection open would block every other Dagster run.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+from compliance_pipeline.warehouse import bulk
+from compliance_pipeline.warehouse.errors import WarehouseError, WarehouseLockedError
+from compliance_pipeline.warehouse.placeholders import to_pyformat
+from compliance_pipeline.warehouse.url import WarehouseURL, parse_url, url_from_env
+
+# How long to wait for another process to release a DuckDB file before giving up.
+DUCKDB_LOCK_WAIT_S = float(os.environ.get("COMPLIANCE_DUCKDB_LOCK_WAIT_S", "30"))
+
+
+class Connection:
+    """A thin wrapper that speaks `?` placeholders on both backends."""
+
+    def __init__(self, raw: Any, backend: str):
+        self.raw = raw
+        self.backend = backend
+        self._cursor = raw.cursor() if backend == "postgresql" else None
+        self.in_transaction = False
+
+    @property
+    def is_postgres(self) -> bool:
+        return self.backend == "postgresql"
+
+    def _sql(self, sql: str) -> str:
+        return to_pyformat(sql) if self.is_postgres else sql
+
+    def execute(self, sql: str, params: Sequence[Any] | None = None) -> Connection:
+        """Run one statement; fetch with fetchall/fetchone/fetch_dicts afterwards."""
+        if self.is_postgres:
+            self._cursor.execute(self._sql(sql), tuple(params) if params else None)
+        else:
+            self.raw.execute(sql, list(params) if params else None)
+        return self
+
+    def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        rows = [tuple(r) for r in rows]
+        if not rows:
+            return
+        if self.is_postgres:
+            from psycopg2.extras import execute_batch
+
+            execute_batch(self._cursor, self._sql(sql), rows, page_size=1000)
+        else:
+            self.raw.executemany(sql, rows)
+
+    def _source(self):
+        return self._cursor if self.is_postgres else self.raw
+
+    def fetchall(self) -> list[tuple]:
+        return [tuple(r) for r in self._source().fetchall()]
+
+    def fetchone(self) -> tuple | None:
+        row = self._source().fetchone()
+        return None if row is None else tuple(row)
+
+    @property
+    def columns(self) -> list[str]:
+        desc = self._source().description
+        return [d[0] for d in desc] if desc else []
+
+    @property
+    def rowcount(self) -> int:
+        """Rows touched by the last INSERT/UPDATE/DELETE."""
+        if self.is_postgres:
+            return self._cursor.rowcount
+        # DuckDB reports the count as the statement's single result row.
+        row = self.raw.fetchone()
+        return int(row[0]) if row else 0
+
+    def query(self, sql: str, params: Sequence[Any] | None = None) -> list[tuple]:
+        return self.execute(sql, params).fetchall()
+
+    def query_dicts(self, sql: str, params: Sequence[Any] | None = None) -> list[dict]:
+        self.execute(sql, params)
+        cols = self.columns
+        return [dict(zip(cols, row)) for row in self.fetchall()]
+
+    def scalar(self, sql: str, params: Sequence[Any] | None = None) -> Any:
+        row = self.execute(sql, params).fetchone()
+        return None if row is None else row[0]
+
+    def insert_rows(self, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
+        """Bulk insert (COPY on PostgreSQL, Arrow scan on DuckDB). Returns rows inserted."""
+        return bulk.insert_rows(self, table, list(columns), rows)
+
+    @contextmanager
+    def transaction(self) -> Iterator[Connection]:
+        """BEGIN ... COMMIT, or ROLLBACK on any error (which is re-raised)."""
+        if self.in_transaction:
+            raise RuntimeError("nested transactions are not supported")
+        self.execute("BEGIN")
+        self.in_transaction = True
+        try:
+            yield self
+        except BaseException:
+            self.in_transaction = False
+            self.execute("ROLLBACK")
+            raise
+        self.in_transaction = False
+        self.execute("COMMIT")
+
+    def close(self) -> None:
+        if self._cursor is not None:
+            self._cursor.close()
+        self.raw.close()
+
+
+class Warehouse:
+    """A warehouse URL plus the ability to open connections to it."""
+
+    def __init__(self, url: str | WarehouseURL):
+        self.url = url if isinstance(url, WarehouseURL) else parse_url(url)
+
+    @classmethod
+    def from_env(cls) -> Warehouse:
+        return cls(url_from_env())
+
+    @property
+    def backend(self) -> str:
+        return self.url.backend
+
+    def __repr__(self) -> str:
+        return f"Warehouse({self.url.masked!r})"
+
+    @contextmanager
+    def connect(self) -> Iterator[Connection]:
+        conn = self._open()
+        try:
+            yield conn
+        finally:
+            conn.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[Connection]:
+        """A fresh connection inside one transaction: all or nothing."""
+        with self.connect() as conn, conn.transaction():
+            yield conn
+
+    def _open(self) -> Connection:
+        if self.backend == "postgresql":
+            return Connection(_open_postgres(self.url), "postgresql")
+        return Connection(_open_duckdb(self.url), "duckdb")
+
+
+def _open_postgres(url: WarehouseURL):
+    import psycopg2
+
+    try:
+        raw = psycopg2.connect(url.dsn, connect_timeout=10, options="-c timezone=UTC")
+    except psycopg2.Error as exc:
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise WarehouseError(f"cannot connect to warehouse {url.masked}: {reason}") from exc
+    raw.autocommit = True  # transactions are explicit: Connection.transaction()
+    return raw
+
+
+def _open_duckdb(url: WarehouseURL):
+    import duckdb
+
+    path = url.duckdb_path
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise WarehouseError(f"cannot create folder for warehouse {url.masked}: {exc}") from exc
+    deadline = time.monotonic() + DUCKDB_LOCK_WAIT_S
+    delay = 0.05
+    while True:
+        try:
+            raw = duckdb.connect(str(path))
+            break
+        except duckdb.IOException as exc:
+            if "lock" not in str(exc).lower():
+                raise WarehouseError(f"cannot open warehouse {url.masked}: {exc}") from exc
+            if time.monotonic() >= deadline:
+                raise WarehouseLockedError(
+                    f"warehouse {path} is locked by another process (waited "
+                    f"{DUCKDB_LOCK_WAIT_S:.0f}s): DuckDB allows one writing process per file; "
+                    "let the other run finish, or use PostgreSQL (COMPLIANCE_WAREHOUSE_URL="
+                    "postgresql://...) for concurrent runs"
+                ) from exc
+            time.sleep(delay)
+            delay = min(delay * 2, 1.0)
+        except duckdb.Error as exc:
+            raise WarehouseError(f"cannot open warehouse {url.masked}: {exc}") from exc
+    raw.execute("SET TimeZone = 'UTC'")
+    return raw

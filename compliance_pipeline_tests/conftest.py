@@ -1,0 +1,60 @@
+"""Fixtures shared by every test: a real warehouse on DuckDB and on PostgreSQL.
+
+`warehouse` is parametrized over both backends with the schema initialised;
+`empty_warehouse` is the same without the schema. `pg_admin_url` is the server itself.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from compliance_pipeline.warehouse import Warehouse
+from compliance_pipeline.warehouse.schema import init_schema
+from compliance_pipeline_tests import pg_server
+
+os.environ.setdefault("DAGSTER_TELEMETRY_DISABLED", "1")
+BACKENDS = ["duckdb", "postgresql"]
+
+
+@pytest.fixture(scope="session")
+def pg_admin_url(tmp_path_factory) -> str:
+    url, server = pg_server.start_server_url(tmp_path_factory.mktemp("pg"))
+    yield url
+    if server is not None:
+        server.cleanup()
+
+
+@pytest.fixture
+def pg_url(pg_admin_url):
+    """A fresh, empty PostgreSQL database for one test."""
+    name, url = pg_server.create_database(pg_admin_url)
+    yield url
+    pg_server.drop_database(pg_admin_url, name)
+
+
+def _make_url(backend: str, tmp_path: Path, request) -> str:
+    if backend == "duckdb":
+        return f"duckdb:///{tmp_path / 'warehouse.duckdb'}"
+    return request.getfixturevalue("pg_url")
+
+
+@pytest.fixture(params=BACKENDS)
+def empty_warehouse(request, tmp_path) -> Warehouse:
+    return Warehouse(_make_url(request.param, tmp_path, request))
+
+
+@pytest.fixture(params=BACKENDS)
+def warehouse(request, tmp_path) -> Warehouse:
+    wh = Warehouse(_make_url(request.param, tmp_path, request))
+    init_schema(wh)
+    return wh
+
+
+@pytest.fixture
+def warehouse_env(warehouse, monkeypatch) -> Warehouse:
+    """`warehouse`, also exported as COMPLIANCE_WAREHOUSE_URL for code that reads the env."""
+    monkeypatch.setenv("COMPLIANCE_WAREHOUSE_URL", warehouse.url.raw)
+    return warehouse

@@ -1,0 +1,97 @@
+import pytest
+
+from compliance_pipeline.warehouse import Warehouse, WarehouseError
+from compliance_pipeline.warehouse.schema import all_migrations, init_schema
+
+CONTRACT_TABLES = {
+    "cdr_ingestion_profiles": "id name active access_stim_flagged_at access_stim_evidence_json",
+    "cdr_traffic_studies": "id profile_id generated_at retail_minutes wholesale_minutes",
+    "opportunity": "id opportunity_id name",
+    "payment_unit": "id opportunity_id name amount org_amount",
+    "opportunity_access": "id opportunity_id user_id suspended payment_accrued",
+    "opportunity_claim_limit": "id opportunity_access_id payment_unit_id max_visits",
+    "completed_work": "id opportunity_access_id payment_unit_id entity_id status date_created "
+    "status_modified_date saved_approved_count saved_payment_accrued saved_org_payment_accrued",
+    "user_visit": "id opportunity_access_id completed_work_id xform_id entity_id status "
+    "date_created status_modified_date",
+    "monitor_snapshots": "unit_id observed_at lp leq lmax lmin lpeak ln1 ln2",
+    "alert_rules": "id unit_id name metric comparison threshold_db duration_s clear_margin_db "
+    "schedule_start schedule_end schedule_days timezone enabled",
+}
+
+
+def _columns(conn, table):
+    rows = conn.query(
+        "SELECT column_name FROM information_schema.columns WHERE table_name = ? "
+        "AND table_schema = current_schema()",
+        (table,),
+    )
+    return {r[0] for r in rows}
+
+
+def test_every_contract_table_and_column_exists(warehouse):
+    with warehouse.connect() as conn:
+        for table, cols in CONTRACT_TABLES.items():
+            assert set(cols.split()) <= _columns(conn, table), table
+
+
+def test_init_twice_is_a_no_op(empty_warehouse):
+    first = init_schema(empty_warehouse)
+    assert first["applied"] == [m.name for m in all_migrations()]
+    with empty_warehouse.connect() as conn:
+        before = conn.query("SELECT version, name, applied_at FROM schema_migrations ORDER BY version")
+    second = init_schema(empty_warehouse)
+    assert second == {"applied": [], "current_version": first["current_version"]}
+    with empty_warehouse.connect() as conn:
+        after = conn.query("SELECT version, name, applied_at FROM schema_migrations ORDER BY version")
+    assert before == after
+
+
+def test_transaction_rolls_back_on_error(warehouse):
+    with pytest.raises(ZeroDivisionError):
+        with warehouse.transaction() as conn:
+            conn.execute("INSERT INTO opportunity (id, opportunity_id, name) VALUES (?, ?, ?)", (1, "u", "x"))
+            1 / 0
+    with warehouse.connect() as conn:
+        assert conn.scalar("SELECT count(*) FROM opportunity") == 0
+
+
+def test_values_are_bound_not_formatted(warehouse):
+    nasty = "O'Brien; DROP TABLE opportunity; -- 100% ?"
+    with warehouse.transaction() as conn:
+        conn.execute("INSERT INTO opportunity (id, opportunity_id, name) VALUES (?, ?, ?)", (1, "u", nasty))
+    with warehouse.connect() as conn:
+        assert conn.query("SELECT name FROM opportunity WHERE name LIKE '%Brien%'") == [(nasty,)]
+
+
+def test_bulk_insert_round_trips_nulls_and_quotes(warehouse):
+    rows = [(1, 'a,"b"\nc', True, None, None), (2, None, False, None, "{}")]
+    with warehouse.transaction() as conn:
+        n = conn.insert_rows(
+            "cdr_ingestion_profiles",
+            ["id", "name", "active", "access_stim_flagged_at", "access_stim_evidence_json"],
+            rows,
+        )
+    assert n == 2
+    with warehouse.connect() as conn:
+        got = conn.query("SELECT id, name, active, access_stim_flagged_at, access_stim_evidence_json "
+                         "FROM cdr_ingestion_profiles ORDER BY id")
+    assert got == rows
+
+
+@pytest.mark.parametrize(
+    "url, fragment",
+    [
+        ("mysql://x/y", "scheme must be"),
+        ("duckdb://", "no file path"),
+        ("", "is empty"),
+        ("postgresql://bob:secret@127.0.0.1:1/db", "cannot connect"),
+    ],
+)
+def test_bad_url_gives_one_clear_line_without_password(url, fragment):
+    with pytest.raises(WarehouseError) as info:
+        with Warehouse(url).connect():
+            pass
+    message = str(info.value)
+    assert fragment in message
+    assert "secret" not in message
