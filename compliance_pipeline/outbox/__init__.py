@@ -1,0 +1,15 @@
+"""A transactional outbox: nothing sent to another system is lost while that system is down.
+
+A producer calls `enqueue` inside the same transaction as the change it announces, so
+the message exists exactly when the change does. A delivery step (`deliver_due`) later
+sends what is due, one message at a time, and records the outcome:
+
+    pending --2xx--> sent (remote_ref stored)      never sent again
+    pending --5xx / network error--> pending       retried with exponential backoff
+    pending --4xx--> failed (response text kept)   a person must look
+"""
+
+from compliance_pipeline.outbox.delivery import SendResult, deliver_due
+from compliance_pipeline.outbox.store import OutboxMessage, enqueue, list_messages, status_counts
+
+__all__ = ["OutboxMessage", "SendResult", "deliver_due", "enqueue", "list_messages", "status_counts"]

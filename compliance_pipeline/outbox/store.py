@@ -1,0 +1,101 @@
+"""Outbox rows: enqueue (idempotent on topic+key), read, and record delivery outcomes."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from compliance_pipeline.warehouse import Connection
+
+_COLUMNS = ("id, topic, message_key, payload_json, status, attempts, created_at, "
+            "next_attempt_at, last_attempt_at, sent_at, remote_ref, last_error")
+
+
+@dataclass(frozen=True)
+class OutboxMessage:
+    id: int
+    topic: str
+    message_key: str
+    payload: dict
+    status: str
+    attempts: int
+    created_at: datetime
+    next_attempt_at: datetime
+    last_attempt_at: datetime | None
+    sent_at: datetime | None
+    remote_ref: str | None
+    last_error: str | None
+
+    @classmethod
+    def from_row(cls, row: tuple) -> OutboxMessage:
+        values = list(row)
+        values[3] = json.loads(values[3])
+        return cls(*values)
+
+
+def enqueue(conn: Connection, *, topic: str, key: str, payload: dict[str, Any], now: datetime) -> bool:
+    """Add a message unless (topic, key) exists. Returns True when a row was added."""
+    exists = conn.scalar("SELECT 1 FROM outbox WHERE topic = ? AND message_key = ?", (topic, key))
+    if exists:
+        return False
+    conn.execute(
+        "INSERT INTO outbox (topic, message_key, payload_json, status, attempts, created_at, next_attempt_at)"
+        " VALUES (?, ?, ?, 'pending', 0, ?, ?)",
+        (topic, key, json.dumps(payload, sort_keys=True, default=str), now, now),
+    )
+    return True
+
+
+def due_messages(conn: Connection, topic: str, now: datetime, limit: int) -> list[OutboxMessage]:
+    rows = conn.query(
+        f"SELECT {_COLUMNS} FROM outbox WHERE topic = ? AND status = 'pending' AND next_attempt_at <= ?"
+        " ORDER BY id LIMIT ?",
+        (topic, now, limit),
+    )
+    return [OutboxMessage.from_row(r) for r in rows]
+
+
+def list_messages(conn: Connection, topic: str, status: str | None = None) -> list[OutboxMessage]:
+    sql = f"SELECT {_COLUMNS} FROM outbox WHERE topic = ?"
+    params: list[Any] = [topic]
+    if status is not None:
+        sql += " AND status = ?"
+        params.append(status)
+    return [OutboxMessage.from_row(r) for r in conn.query(sql + " ORDER BY id", params)]
+
+
+def status_counts(conn: Connection, topic: str) -> dict[str, int]:
+    counts = {"pending": 0, "sent": 0, "failed": 0}
+    for status, n in conn.query("SELECT status, count(*) FROM outbox WHERE topic = ? GROUP BY status", (topic,)):
+        counts[status] = int(n)
+    return counts
+
+
+def oldest_pending_created_at(conn: Connection, topic: str) -> datetime | None:
+    return conn.scalar("SELECT min(created_at) FROM outbox WHERE topic = ? AND status = 'pending'", (topic,))
+
+
+def record_sent(conn: Connection, message_id: int, now: datetime, remote_ref: str | None) -> None:
+    conn.execute(
+        "UPDATE outbox SET status = 'sent', attempts = attempts + 1, last_attempt_at = ?, sent_at = ?,"
+        " remote_ref = ?, last_error = NULL WHERE id = ?",
+        (now, now, remote_ref, message_id),
+    )
+
+
+def record_retry(conn: Connection, message_id: int, now: datetime, next_at: datetime, error: str) -> None:
+    conn.execute(
+        "UPDATE outbox SET attempts = attempts + 1, last_attempt_at = ?, next_attempt_at = ?, last_error = ?"
+        " WHERE id = ?",
+        (now, next_at, error, message_id),
+    )
+
+
+def record_failed(conn: Connection, message_id: int, now: datetime, error: str) -> None:
+    conn.execute(
+        "UPDATE outbox SET status = 'failed', attempts = attempts + 1, last_attempt_at = ?, last_error = ?"
+        " WHERE id = ?",
+        (now, error, message_id),
+    )
