@@ -1,0 +1,56 @@
+"""BudgetAuditLog: seed 001's API (log_slot, load, daily_summary, weekly_report) on a crash-safe log."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from compliance_pipeline.budget_audit import core, parquet_log, scan
+from compliance_pipeline.budget_audit.settings import audit_dir_from_env, settings_from_env
+
+
+class BudgetAuditLog:
+    """Append-only, date-partitioned parquet log of slot spends, with the seed's rollups.
+
+    Unlike the seed, errors are raised, never swallowed: bad input raises InputError naming the
+    field (and writes nothing), disk errors raise OSError.
+    """
+
+    def __init__(self, path: Path | str | None = None, settings: core.BudgetSettings | None = None):
+        self.path = Path(path) if path is not None else audit_dir_from_env()
+        self.settings = settings if settings is not None else settings_from_env()
+
+    def log_slot(self, tick: Any) -> core.SlotRecord:
+        """Validate one SlotRecord / field mapping / control-loop tick and append it durably."""
+        record = core.record_from_tick(tick)
+        parquet_log.append_records(self.path, [record])
+        return record
+
+    def log_slots(self, ticks: Iterable[Any]) -> int:
+        """Validate every tick first, then append them as one file per UTC day. Returns rows appended."""
+        records = [core.record_from_tick(t) for t in ticks]
+        return parquet_log.append_records(self.path, records) if records else 0
+
+    def load(self):
+        return scan.load_frame(self.path)
+
+    def has_rows(self) -> bool:
+        # Appends never write an empty file, so any parquet file means at least one row.
+        return any(parquet_log.live_names(folder) for _, folder in parquet_log.day_folders(self.path))
+
+    def day_aggregate(self, day: date) -> core.DayAggregate:
+        found = scan.day_aggregates(self.path, day, day)
+        return found[0] if found else core.DayAggregate(day=day, slots=0)
+
+    def daily_summary(self, target_date: date) -> dict:
+        aggregate = self.day_aggregate(target_date)
+        return core.daily_summary(aggregate, log_is_empty=aggregate.slots == 0 and not self.has_rows())
+
+    def weekly_report(self, *, first: date | None = None, last: date | None = None) -> dict:
+        """The seed's report over the whole log, or over the days first..last (inclusive)."""
+        return core.weekly_report(scan.log_aggregate(self.path, first=first, last=last), self.settings)
+
+    def compact_day(self, day: date) -> parquet_log.Compaction:
+        return parquet_log.compact_day(self.path, day.isoformat())
