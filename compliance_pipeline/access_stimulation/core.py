@@ -1,0 +1,186 @@
+"""The seed 000 decision, pure: no dagster, no database, no clock (as_of is passed in).
+
+Per active profile, over studies in [as_of - 6 calendar months, as_of):
+    orig_minutes <= 0                      -> no_orig_traffic
+    term / orig <= threshold               -> below_threshold
+    flagged < cooldown_days whole days ago -> cooldown
+    otherwise                              -> flagged (stamp, evidence, ToDo)
+"""
+
+from __future__ import annotations
+
+import calendar
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, timezone
+
+from compliance_pipeline.errors import InputError
+
+DEFAULT_THRESHOLD = 3.0
+DEFAULT_COOLDOWN_DAYS = 30
+WINDOW_MONTHS = 6
+WINDOW_LABEL = "6m"
+
+NO_ORIG_TRAFFIC = "no_orig_traffic"
+BELOW_THRESHOLD = "below_threshold"
+COOLDOWN = "cooldown"
+FLAGGED = "flagged"  # history only: the seed's flagged summaries carry no "reason" key
+REASONS = (FLAGGED, COOLDOWN, BELOW_THRESHOLD, NO_ORIG_TRAFFIC)
+
+TODO_PRIORITY = "High"
+TODO_ROLE = "Accounting Advisor"
+
+
+@dataclass(frozen=True)
+class ProfileTotals:
+    """One active profile's minutes over the window (NULL minutes already counted as 0)."""
+
+    profile_id: int
+    term_minutes: int
+    orig_minutes: int
+
+
+@dataclass(frozen=True)
+class MonthMinutes:
+    """Minutes of one calendar month (clipped to the window) for the evidence."""
+
+    month: str  # "YYYY-MM"
+    term_minutes: int
+    orig_minutes: int
+
+    def as_dict(self) -> dict:
+        ratio = round(self.term_minutes / self.orig_minutes, 3) if self.orig_minutes > 0 else None
+        return {"month": self.month, "term_minutes": self.term_minutes,
+                "orig_minutes": self.orig_minutes, "ratio": ratio}
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    profile_id: int
+    reason: str
+    term_minutes: int
+    orig_minutes: int
+    ratio: float | None  # unrounded; None when orig_minutes <= 0
+    last_flagged_at: datetime | None
+
+    @property
+    def flagged(self) -> bool:
+        return self.reason == FLAGGED
+
+
+def utc(moment: datetime) -> datetime:
+    if moment.tzinfo is None:
+        raise InputError(f"as_of must be timezone-aware, got naive {moment.isoformat()}")
+    return moment.astimezone(timezone.utc)
+
+
+def months_before(moment: datetime, months: int) -> datetime:
+    """Calendar-month subtraction clamped to the month's last day (PostgreSQL's interval rule)."""
+    month_index = moment.year * 12 + (moment.month - 1) - months
+    year, month = divmod(month_index, 12)
+    day = min(moment.day, calendar.monthrange(year, month + 1)[1])
+    return moment.replace(year=year, month=month + 1, day=day)
+
+
+def window_start(as_of: datetime) -> datetime:
+    return months_before(utc(as_of), WINDOW_MONTHS)
+
+
+def as_of_for_partition(day: date) -> datetime:
+    """A daily partition is evaluated at its end: the next day 00:00 UTC."""
+    return datetime.combine(day + timedelta(days=1), time(0), tzinfo=timezone.utc)
+
+
+def validate_settings(threshold: float, cooldown_days: int) -> None:
+    if not isinstance(threshold, (int, float)) or threshold != threshold or threshold <= 0:
+        raise InputError(f"threshold must be a positive number, got {threshold!r}")
+    if not isinstance(cooldown_days, int) or cooldown_days < 0:
+        raise InputError(f"cooldown_days must be a non-negative integer, got {cooldown_days!r}")
+
+
+def evaluate(totals: ProfileTotals, *, last_flagged_at: datetime | None, as_of: datetime,
+             threshold: float = DEFAULT_THRESHOLD,
+             cooldown_days: int = DEFAULT_COOLDOWN_DAYS) -> Evaluation:
+    term, orig = totals.term_minutes, totals.orig_minutes
+    if orig <= 0:
+        return Evaluation(totals.profile_id, NO_ORIG_TRAFFIC, term, orig, None, None)
+    ratio = term / orig
+    if ratio <= threshold:
+        return Evaluation(totals.profile_id, BELOW_THRESHOLD, term, orig, ratio, None)
+    # The seed's test: whole days (timedelta.days floors) since the last stamp.
+    if last_flagged_at is not None and (as_of - last_flagged_at).days < cooldown_days:
+        return Evaluation(totals.profile_id, COOLDOWN, term, orig, ratio, last_flagged_at)
+    return Evaluation(totals.profile_id, FLAGGED, term, orig, ratio, last_flagged_at)
+
+
+def evidence(ev: Evaluation, *, as_of: datetime, threshold: float,
+             months: list[MonthMinutes]) -> dict:
+    """The seed's evidence keys plus the window's calendar months one by one."""
+    return {
+        "ratio": round(ev.ratio, 3),
+        "term_minutes": ev.term_minutes,
+        "orig_minutes": ev.orig_minutes,
+        "threshold": threshold,
+        "window": WINDOW_LABEL,
+        "evaluated_at": as_of.isoformat(),
+        "window_start": window_start(as_of).isoformat(),
+        "window_end": as_of.isoformat(),
+        "months": [m.as_dict() for m in months],
+    }
+
+
+def summary(ev: Evaluation, *, dry_run: bool, evidence_payload: dict | None = None) -> dict:
+    """The seed's summary dict for one profile, key for key."""
+    base = {"profile_id": ev.profile_id, "flagged": False, "reason": ev.reason}
+    if ev.reason == NO_ORIG_TRAFFIC:
+        return {**base, "term_minutes": ev.term_minutes, "orig_minutes": ev.orig_minutes}
+    if ev.reason == BELOW_THRESHOLD:
+        return {**base, "ratio": round(ev.ratio, 3), "term_minutes": ev.term_minutes,
+                "orig_minutes": ev.orig_minutes}
+    if ev.reason == COOLDOWN:
+        return {**base, "ratio": round(ev.ratio, 3), "term_minutes": ev.term_minutes,
+                "orig_minutes": ev.orig_minutes, "last_flagged_at": ev.last_flagged_at.isoformat()}
+    return {"profile_id": ev.profile_id, "flagged": True, "dry_run": dry_run, "evidence": evidence_payload}
+
+
+def run_summary(summaries: list[dict]) -> dict:
+    """The seed's run_once result."""
+    return {
+        "evaluated": len(summaries),
+        "flagged": sum(1 for s in summaries if s.get("flagged") and not s.get("dry_run")),
+        "dry_flagged": sum(1 for s in summaries if s.get("flagged") and s.get("dry_run")),
+        "summaries": summaries,
+    }
+
+
+def todo_payload(ev: Evaluation, evidence_payload: dict) -> dict:
+    """The ERPNext ToDo body: names the profile, ratio, minutes, window, time and the disclosure."""
+    description = (
+        f"Access stimulation 3:1 threshold exceeded for profile {ev.profile_id} "
+        f"(ratio {ev.ratio:.2f}:1). Revenue reported on term_switched_access "
+        f"should include 47 CFR 61.3(bbb) rate-cap disclosure.\n\n"
+        f"Evidence: term_minutes={ev.term_minutes:,}, orig_minutes={ev.orig_minutes:,}, "
+        f"window={WINDOW_LABEL} ({evidence_payload['window_start']} to {evidence_payload['window_end']}), "
+        f"evaluated_at={evidence_payload['evaluated_at']}."
+    )
+    return {
+        "description": f"[access-stim-monitor] profile_id={ev.profile_id}\n\n{description}",
+        "priority": TODO_PRIORITY,
+        "role": TODO_ROLE,
+    }
+
+
+def todo_key(profile_id: int, as_of: datetime) -> str:
+    """One ToDo per profile per evaluation instant: re-running a partition enqueues nothing new."""
+    return f"profile:{profile_id}:as_of:{utc(as_of).isoformat()}"
+
+
+def month_segments(start: datetime, end: datetime) -> list[tuple[str, datetime, datetime]]:
+    """The calendar months overlapping [start, end), each clipped to it."""
+    segments = []
+    cursor = start
+    while cursor < end:
+        year, month = (cursor.year + 1, 1) if cursor.month == 12 else (cursor.year, cursor.month + 1)
+        next_month = datetime(year, month, 1, tzinfo=timezone.utc)
+        segments.append((f"{cursor.year:04d}-{cursor.month:02d}", cursor, min(next_month, end)))
+        cursor = next_month
+    return segments

@@ -1,0 +1,81 @@
+"""One evaluation pass (the seed's run_once), shared by the flags asset and the CLI.
+
+Reads the window sums, decides every profile in Python (core), and, unless dry-run, writes
+history + stamps + ToDos in ONE transaction: all of it happens or none of it does.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from compliance_pipeline import outbox
+from compliance_pipeline.access_stimulation import core, storage
+from compliance_pipeline.errors import InputError
+from compliance_pipeline.warehouse import Connection, Warehouse
+
+TODO_TOPIC = "erpnext_todo"
+
+
+@dataclass
+class MonitorResult:
+    as_of: datetime
+    dry_run: bool
+    evaluations: list[core.Evaluation]
+    summaries: list[dict]
+    evidences: dict[int, dict]
+    written: dict[str, int] = field(default_factory=dict)
+
+    def reason_counts(self) -> dict[str, int]:
+        counts = dict.fromkeys(core.REASONS, 0)
+        for ev in self.evaluations:
+            counts[ev.reason] += 1
+        return counts
+
+    def as_json(self) -> dict:
+        return core.run_summary(self.summaries)
+
+
+def _decide(conn: Connection, totals: list[core.ProfileTotals], as_of: datetime, threshold: float,
+            cooldown_days: int) -> tuple[list[core.Evaluation], dict[int, dict]]:
+    last = storage.last_flagged(conn, as_of, cooldown_days)
+    evaluations = [core.evaluate(t, last_flagged_at=last.get(t.profile_id), as_of=as_of,
+                                 threshold=threshold, cooldown_days=cooldown_days) for t in totals]
+    flagged = [ev for ev in evaluations if ev.flagged]
+    months = storage.month_breakdown(conn, [ev.profile_id for ev in flagged], core.window_start(as_of), as_of)
+    evidences = {ev.profile_id: core.evidence(ev, as_of=as_of, threshold=threshold, months=months[ev.profile_id])
+                 for ev in flagged}
+    return evaluations, evidences
+
+
+def _write(conn: Connection, as_of: datetime, threshold: float, cooldown_days: int,
+           evaluations: list[core.Evaluation], evidences: dict[int, dict]) -> dict[str, int]:
+    history_rows = storage.replace_evaluations(conn, as_of, threshold, cooldown_days, evaluations, evidences)
+    stamped = storage.stamp_flagged_profiles(conn, as_of)
+    enqueued = 0
+    for ev in evaluations:
+        if ev.flagged:
+            enqueued += outbox.enqueue(conn, topic=TODO_TOPIC, key=core.todo_key(ev.profile_id, as_of),
+                                       payload=core.todo_payload(ev, evidences[ev.profile_id]), now=as_of)
+    return {"history_rows": history_rows, "stamped": stamped, "todos_enqueued": enqueued}
+
+
+def run(warehouse: Warehouse, *, as_of: datetime, dry_run: bool = False,
+        threshold: float = core.DEFAULT_THRESHOLD, cooldown_days: int = core.DEFAULT_COOLDOWN_DAYS,
+        partition_day: date | None = None) -> MonitorResult:
+    """Evaluate every active profile at as_of. With partition_day, the window sums come from
+    that partition's stored aggregates; otherwise from one GROUP BY over the studies."""
+    core.validate_settings(threshold, cooldown_days)
+    as_of = core.utc(as_of)
+    with warehouse.connect() as conn, conn.transaction():
+        if partition_day is not None:
+            if not storage.partition_exists(conn, partition_day):
+                raise InputError(f"partition {partition_day} of traffic_six_month_aggregates is not materialized")
+            totals = storage.partition_totals(conn, partition_day)
+        else:
+            totals = storage.window_totals_from_studies(conn, core.window_start(as_of), as_of)
+        evaluations, evidences = _decide(conn, totals, as_of, threshold, cooldown_days)
+        written = {} if dry_run else _write(conn, as_of, threshold, cooldown_days, evaluations, evidences)
+    summaries = [core.summary(ev, dry_run=dry_run, evidence_payload=evidences.get(ev.profile_id))
+                 for ev in evaluations]
+    return MonitorResult(as_of, dry_run, evaluations, summaries, evidences, written)

@@ -1,0 +1,218 @@
+"""The SQL of access_stimulation: set-based, one statement per step, both backends."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from datetime import date, datetime, timedelta
+
+from compliance_pipeline.access_stimulation import core
+from compliance_pipeline.warehouse import Connection
+
+_TERM = "CAST(COALESCE(SUM(COALESCE(retail_minutes, 0)), 0) AS BIGINT)"
+_ORIG = "CAST(COALESCE(SUM(COALESCE(wholesale_minutes, 0)), 0) AS BIGINT)"
+EVALUATION_COLUMNS = ("profile_id", "as_of", "reason", "ratio", "term_minutes", "orig_minutes",
+                      "threshold", "cooldown_days", "last_flagged_at", "evidence_json")
+
+
+def window_totals_from_studies(conn: Connection, start: datetime, end: datetime) -> list[core.ProfileTotals]:
+    """Every active profile's sums over [start, end) straight from the studies: one GROUP BY.
+    Used for an arbitrary instant (the CLI's "now") and as the reference in tests."""
+    rows = conn.query(
+        f"""
+        SELECT p.id, {_TERM}, {_ORIG}
+        FROM cdr_ingestion_profiles p
+        LEFT JOIN cdr_traffic_studies s
+          ON s.profile_id = p.id AND s.generated_at >= ? AND s.generated_at < ?
+        WHERE p.active
+        GROUP BY p.id
+        ORDER BY p.id""",
+        (start, end),
+    )
+    return [core.ProfileTotals(int(p), int(t), int(o)) for p, t, o in rows]
+
+
+def _profiles_without_row(conn: Connection, partition_day: date) -> list[int]:
+    rows = conn.query(
+        """
+        SELECT p.id FROM cdr_ingestion_profiles p
+        WHERE p.active AND NOT EXISTS (
+            SELECT 1 FROM access_stim_aggregates a WHERE a.partition_day = ? AND a.profile_id = p.id)""",
+        (partition_day,),
+    )
+    return [int(r[0]) for r in rows]
+
+
+def _running_totals_cte(name: str) -> str:
+    """Running totals before an instant: the stored row of the partition ending at that
+    instant, or (for profiles without one: first run, newly active) a sum over the studies."""
+    return f"""{name} AS (
+            SELECT profile_id, total_term_minutes AS term, total_orig_minutes AS orig
+            FROM access_stim_aggregates WHERE partition_day = ?
+            UNION ALL
+            SELECT profile_id, {_TERM}, {_ORIG}
+            FROM cdr_traffic_studies WHERE profile_id = ANY(?) AND generated_at < ?
+            GROUP BY profile_id)"""
+
+
+def refresh_partition_aggregates(conn: Connection, partition_day: date) -> int:
+    """Replace the partition's aggregates (idempotent). Returns the number of profiles."""
+    as_of = core.as_of_for_partition(partition_day)
+    start = core.window_start(as_of)
+    day_start = as_of - timedelta(days=1)
+    prev_day = partition_day - timedelta(days=1)
+    base_day = start.date() - timedelta(days=1)  # the partition whose as_of is our window start
+    missing_prev = _profiles_without_row(conn, prev_day)
+    missing_base = _profiles_without_row(conn, base_day)
+    conn.execute("DELETE FROM access_stim_aggregates WHERE partition_day = ?", (partition_day,))
+    conn.execute(
+        f"""
+        INSERT INTO access_stim_aggregates (partition_day, profile_id, as_of, window_start,
+            term_minutes, orig_minutes, total_term_minutes, total_orig_minutes)
+        WITH day_sums AS (
+            SELECT profile_id, {_TERM} AS term, {_ORIG} AS orig
+            FROM cdr_traffic_studies WHERE generated_at >= ? AND generated_at < ?
+            GROUP BY profile_id),
+        {_running_totals_cte("prev")},
+        {_running_totals_cte("base")},
+        totals AS (
+            SELECT p.id AS profile_id,
+                   COALESCE(prev.term, 0) + COALESCE(d.term, 0) AS term,
+                   COALESCE(prev.orig, 0) + COALESCE(d.orig, 0) AS orig
+            FROM cdr_ingestion_profiles p
+            LEFT JOIN prev ON prev.profile_id = p.id
+            LEFT JOIN day_sums d ON d.profile_id = p.id
+            WHERE p.active)
+        SELECT CAST(? AS DATE), t.profile_id, CAST(? AS TIMESTAMPTZ), CAST(? AS TIMESTAMPTZ),
+               t.term - COALESCE(b.term, 0), t.orig - COALESCE(b.orig, 0), t.term, t.orig
+        FROM totals t LEFT JOIN base b ON b.profile_id = t.profile_id""",
+        (day_start, as_of,
+         prev_day, missing_prev, day_start,
+         base_day, missing_base, start,
+         partition_day, as_of, start),
+    )
+    return int(conn.scalar("SELECT count(*) FROM access_stim_aggregates WHERE partition_day = ?",
+                           (partition_day,)))
+
+
+def partition_totals(conn: Connection, partition_day: date) -> list[core.ProfileTotals]:
+    rows = conn.query(
+        "SELECT profile_id, term_minutes, orig_minutes FROM access_stim_aggregates"
+        " WHERE partition_day = ? ORDER BY profile_id",
+        (partition_day,),
+    )
+    return [core.ProfileTotals(int(p), int(t), int(o)) for p, t, o in rows]
+
+
+def partition_exists(conn: Connection, partition_day: date) -> bool:
+    return conn.scalar("SELECT count(*) FROM access_stim_aggregates WHERE partition_day = ?",
+                       (partition_day,)) > 0
+
+
+def last_flagged(conn: Connection, as_of: datetime, cooldown_days: int) -> dict[int, datetime]:
+    """Latest flag strictly before as_of per profile: the profile's stamp (the seed's source)
+    or an earlier evaluation's flag (so re-running an old partition sees the flags before it,
+    not the stamp of a later day). Flags older than the cooldown cannot matter."""
+    since = as_of - timedelta(days=cooldown_days + 1)
+    rows = conn.query(
+        """
+        SELECT id, access_stim_flagged_at FROM cdr_ingestion_profiles
+        WHERE active AND access_stim_flagged_at < ?
+        UNION ALL
+        SELECT profile_id, as_of FROM access_stim_evaluations
+        WHERE as_of >= ? AND as_of < ? AND reason = ?""",
+        (as_of, since, as_of, core.FLAGGED),
+    )
+    latest: dict[int, datetime] = {}
+    for profile_id, flagged_at in rows:
+        if profile_id not in latest or flagged_at > latest[profile_id]:
+            latest[int(profile_id)] = flagged_at
+    return latest
+
+
+def month_breakdown(conn: Connection, profile_ids: list[int], start: datetime,
+                    end: datetime) -> dict[int, list[core.MonthMinutes]]:
+    """Per calendar month minutes of the few flagged profiles (uses the (profile, time) index)."""
+    if not profile_ids:
+        return {}
+    rows = conn.query(
+        f"""
+        SELECT profile_id, CAST(date_trunc('month', generated_at) AS DATE) AS month, {_TERM}, {_ORIG}
+        FROM cdr_traffic_studies
+        WHERE profile_id = ANY(?) AND generated_at >= ? AND generated_at < ?
+        GROUP BY profile_id, month""",
+        (profile_ids, start, end),
+    )
+    found = {(int(p), f"{m.year:04d}-{m.month:02d}"): (int(t), int(o)) for p, m, t, o in rows}
+    labels = [label for label, _, _ in core.month_segments(start, end)]
+    return {pid: [core.MonthMinutes(label, *found.get((pid, label), (0, 0))) for label in labels]
+            for pid in profile_ids}
+
+
+def replace_evaluations(conn: Connection, as_of: datetime, threshold: float, cooldown_days: int,
+                        evaluations: Iterable[core.Evaluation], evidences: dict[int, dict]) -> int:
+    """History: one row per profile per as_of; re-running the same as_of replaces its rows."""
+    conn.execute("DELETE FROM access_stim_evaluations WHERE as_of = ?", (as_of,))
+    rows = [
+        (ev.profile_id, as_of, ev.reason, ev.ratio, ev.term_minutes, ev.orig_minutes, threshold,
+         cooldown_days, ev.last_flagged_at,
+         json.dumps(evidences[ev.profile_id], sort_keys=True) if ev.profile_id in evidences else None)
+        for ev in evaluations
+    ]
+    return conn.insert_rows("access_stim_evaluations", EVALUATION_COLUMNS, rows)
+
+
+def stamp_flagged_profiles(conn: Connection, as_of: datetime) -> int:
+    """The seed's stamp, set-based from the history rows just written. A stamp only moves
+    forward, so re-running this or an older as_of never stamps twice or backwards."""
+    conn.execute(
+        """
+        UPDATE cdr_ingestion_profiles
+        SET access_stim_flagged_at = e.as_of, access_stim_evidence_json = e.evidence_json
+        FROM access_stim_evaluations e
+        WHERE e.profile_id = cdr_ingestion_profiles.id AND e.as_of = ? AND e.reason = ?
+          AND (cdr_ingestion_profiles.access_stim_flagged_at IS NULL
+               OR cdr_ingestion_profiles.access_stim_flagged_at < e.as_of)""",
+        (as_of, core.FLAGGED),
+    )
+    return conn.rowcount
+
+
+def history(conn: Connection, profile_id: int | None = None) -> list[dict]:
+    sql = "SELECT " + ", ".join(EVALUATION_COLUMNS) + " FROM access_stim_evaluations"
+    params: list = []
+    if profile_id is not None:
+        sql += " WHERE profile_id = ?"
+        params.append(profile_id)
+    return conn.query_dicts(sql + " ORDER BY as_of, profile_id", params)
+
+
+def bad_study_rows(conn: Connection, partition_day: date, limit: int = 50) -> dict[str, list[dict]]:
+    """Rows of the partition's day that make its sums meaningless: negative minutes, or a
+    profile_id with no profile. Each day's rows are vetted when that day materializes."""
+    as_of = core.as_of_for_partition(partition_day)
+    day_start = as_of - timedelta(days=1)
+    negative = conn.query_dicts(
+        """
+        SELECT id, profile_id, generated_at, retail_minutes, wholesale_minutes
+        FROM cdr_traffic_studies
+        WHERE generated_at >= ? AND generated_at < ? AND (retail_minutes < 0 OR wholesale_minutes < 0)
+        ORDER BY id LIMIT ?""",
+        (day_start, as_of, limit),
+    )
+    orphans = conn.query_dicts(
+        """
+        SELECT s.id, s.profile_id, s.generated_at FROM cdr_traffic_studies s
+        WHERE s.generated_at >= ? AND s.generated_at < ?
+          AND NOT EXISTS (SELECT 1 FROM cdr_ingestion_profiles p WHERE p.id = s.profile_id)
+        ORDER BY s.id LIMIT ?""",
+        (day_start, as_of, limit),
+    )
+    negative_windows = conn.query_dicts(
+        """
+        SELECT profile_id, term_minutes, orig_minutes FROM access_stim_aggregates
+        WHERE partition_day = ? AND (term_minutes < 0 OR orig_minutes < 0)
+        ORDER BY profile_id LIMIT ?""",
+        (partition_day, limit),
+    )
+    return {"negative_minutes": negative, "unknown_profile": orphans, "negative_window_sums": negative_windows}

@@ -1,0 +1,42 @@
+"""access_stimulation outputs: per-partition aggregates (with running partial sums) and the
+evaluation history (one row per profile per as_of, every outcome)."""
+
+VERSION = 100
+
+
+def statements(backend: str) -> list[str]:
+    return [
+        # One row per active profile per daily partition. term/orig are the 6-month window
+        # sums; total_* are the running sums of ALL studies before as_of (the partial sums):
+        # total[D] = total[D-1] + the day's studies, window[D] = total[D] - total[window start - 1
+        # day], so a steady-state day reads one day of studies and two stored rows per profile.
+        """
+        CREATE TABLE access_stim_aggregates (
+            partition_day DATE NOT NULL,
+            profile_id BIGINT NOT NULL,
+            as_of TIMESTAMPTZ NOT NULL,
+            window_start TIMESTAMPTZ NOT NULL,
+            term_minutes BIGINT NOT NULL,
+            orig_minutes BIGINT NOT NULL,
+            total_term_minutes BIGINT NOT NULL,
+            total_orig_minutes BIGINT NOT NULL,
+            PRIMARY KEY (partition_day, profile_id)
+        )""",
+        "CREATE SEQUENCE access_stim_evaluations_id_seq START 1",
+        """
+        CREATE TABLE access_stim_evaluations (
+            id BIGINT PRIMARY KEY DEFAULT nextval('access_stim_evaluations_id_seq'),
+            profile_id BIGINT NOT NULL,
+            as_of TIMESTAMPTZ NOT NULL,
+            reason TEXT NOT NULL,
+            ratio DOUBLE PRECISION,
+            term_minutes BIGINT NOT NULL,
+            orig_minutes BIGINT NOT NULL,
+            threshold DOUBLE PRECISION NOT NULL,
+            cooldown_days INTEGER NOT NULL,
+            last_flagged_at TIMESTAMPTZ,
+            evidence_json TEXT,
+            UNIQUE (profile_id, as_of)
+        )""",
+        "CREATE INDEX access_stim_evaluations_as_of ON access_stim_evaluations (as_of, reason)",
+    ]
