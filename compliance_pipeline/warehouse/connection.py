@@ -18,7 +18,8 @@ from compliance_pipeline.warehouse.placeholders import to_pyformat
 from compliance_pipeline.warehouse.url import WarehouseURL, parse_url, url_from_env
 
 # How long to wait for another process to release a DuckDB file before giving up.
-DUCKDB_LOCK_WAIT_S = float(os.environ.get("COMPLIANCE_DUCKDB_LOCK_WAIT_S", "30"))
+LOCK_WAIT_ENV = "COMPLIANCE_DUCKDB_LOCK_WAIT_S"
+DEFAULT_LOCK_WAIT_S = 30.0
 
 
 class Connection:
@@ -175,7 +176,8 @@ def _open_duckdb(url: WarehouseURL):
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise WarehouseError(f"cannot create folder for warehouse {url.masked}: {exc}") from exc
-    deadline = time.monotonic() + DUCKDB_LOCK_WAIT_S
+    lock_wait_s = float(os.environ.get(LOCK_WAIT_ENV) or DEFAULT_LOCK_WAIT_S)
+    deadline = time.monotonic() + lock_wait_s
     delay = 0.05
     while True:
         try:
@@ -187,7 +189,7 @@ def _open_duckdb(url: WarehouseURL):
             if time.monotonic() >= deadline:
                 raise WarehouseLockedError(
                     f"warehouse {path} is locked by another process (waited "
-                    f"{DUCKDB_LOCK_WAIT_S:.0f}s): DuckDB allows one writing process per file; "
+                    f"{lock_wait_s:.0f}s): DuckDB allows one writing process per file; "
                     "let the other run finish, or use PostgreSQL (COMPLIANCE_WAREHOUSE_URL="
                     "postgresql://...) for concurrent runs"
                 ) from exc
