@@ -40,6 +40,10 @@ class BudgetAuditLog:
         # Appends never write an empty file, so any parquet file means at least one row.
         return any(parquet_log.live_names(folder) for _, folder in parquet_log.day_folders(self.path))
 
+    def day_aggregates(self, first: date, last: date) -> list[core.DayAggregate]:
+        """One aggregate per day with rows, first <= day <= last."""
+        return scan.day_aggregates(self.path, first, last)
+
     def day_aggregate(self, day: date) -> core.DayAggregate:
         found = scan.day_aggregates(self.path, day, day)
         return found[0] if found else core.DayAggregate(day=day, slots=0)

@@ -2,4 +2,18 @@
 
 import dagster as dg
 
-defs = dg.Definitions()
+from compliance_pipeline.budget_audit.assets import (
+    budget_audit_log,
+    budget_daily_summary,
+    budget_weekly_report,
+    control_loop_ticks,
+)
+from compliance_pipeline.budget_audit.resources import BudgetAuditResource
+from compliance_pipeline.budget_audit.schedules import weekly_budget_report_job, weekly_budget_report_schedule
+
+defs = dg.Definitions(
+    assets=[control_loop_ticks, budget_audit_log, budget_daily_summary, budget_weekly_report],
+    jobs=[weekly_budget_report_job],
+    schedules=[weekly_budget_report_schedule],
+    resources={"budget_audit": BudgetAuditResource()},
+)

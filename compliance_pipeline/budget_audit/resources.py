@@ -1,0 +1,32 @@
+"""The Dagster resource `budget_audit`: where the parquet log lives and the ceiling settings.
+
+Unset fields fall back to the environment (BUDGET_AUDIT_DIR, BUDGET_SYSTEM_CAPACITY_KW,
+BUDGET_MAX_ENERGY_REDUCTION_PCT), read when a run starts, like the CLI does.
+"""
+
+from __future__ import annotations
+
+from typing import Optional
+
+import dagster as dg
+
+from compliance_pipeline.budget_audit.audit_log import BudgetAuditLog
+from compliance_pipeline.budget_audit.core import BudgetSettings
+from compliance_pipeline.budget_audit.settings import settings_from_env
+
+
+class BudgetAuditResource(dg.ConfigurableResource):
+    """The budget audit log folder and the annual ceiling settings."""
+
+    audit_dir: Optional[str] = None
+    capacity_kw: Optional[float] = None
+    max_energy_reduction_pct: Optional[float] = None
+
+    def get(self) -> BudgetAuditLog:
+        from_env = settings_from_env()
+        settings = BudgetSettings(
+            capacity_kw=from_env.capacity_kw if self.capacity_kw is None else self.capacity_kw,
+            max_energy_reduction_pct=(from_env.max_energy_reduction_pct if self.max_energy_reduction_pct
+                                      is None else self.max_energy_reduction_pct),
+        )
+        return BudgetAuditLog(self.audit_dir, settings)
