@@ -1,5 +1,60 @@
-"""CLI subcommands of the budget_audit domain."""
+"""CLI: `budget log` (JSON lines on stdin), `budget report`, `budget daily YYYY-MM-DD`."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import date
+
+from compliance_pipeline.errors import InputError
 
 
 def register(sub) -> None:
-    pass
+    budget = sub.add_parser("budget", help="budget audit log and the seed 001 rollups")
+    commands = budget.add_subparsers(dest="budget_command", required=True)
+    log = commands.add_parser("log", help="append JSON lines of SlotRecord fields from stdin")
+    log.set_defaults(func=_log)
+    report = commands.add_parser("report", help="weekly rollup report over the whole log (seed --report)")
+    report.set_defaults(func=_report)
+    daily = commands.add_parser("daily", help="one day's summary (seed --daily)")
+    daily.add_argument("day", help="YYYY-MM-DD")
+    daily.set_defaults(func=_daily)
+
+
+def _audit_log():
+    from compliance_pipeline.budget_audit.audit_log import BudgetAuditLog
+
+    return BudgetAuditLog()
+
+
+def _log(args) -> dict:
+    from compliance_pipeline.budget_audit.core import record_from_tick
+
+    records = []
+    for number, line in enumerate(sys.stdin, start=1):
+        if not line.strip():
+            continue
+        try:
+            fields = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise InputError(f"stdin line {number}: not JSON ({exc.msg})") from exc
+        if not isinstance(fields, dict):
+            raise InputError(f"stdin line {number}: expected a JSON object of SlotRecord fields")
+        try:
+            records.append(record_from_tick(fields))
+        except InputError as exc:
+            raise InputError(f"stdin line {number}: {exc}") from exc
+    # Everything is validated before the first write: bad input leaves the log unchanged.
+    return {"appended": _audit_log().log_slots(records)}
+
+
+def _report(args) -> dict:
+    return _audit_log().weekly_report()
+
+
+def _daily(args) -> dict:
+    try:
+        day = date.fromisoformat(args.day)
+    except ValueError as exc:
+        raise InputError(f"day must be YYYY-MM-DD, got {args.day!r}") from exc
+    return _audit_log().daily_summary(day)

@@ -1,9 +1,70 @@
-"""Demo data for the budget_audit domain."""
+"""Demo data: several weeks of 15-minute control-loop ticks ending on the anchor day.
 
-from datetime import date
+Written through BudgetAuditLog.log_slots in 6-hour batches (so each day has files to compact).
+Energy is sacrificed only in daylight and the live gate passes rarely. The overall projection
+stays under the ceiling; the second-to-last full week is a high (cloud-chasing) week above it.
+"""
 
+from __future__ import annotations
+
+import math
+import random
+import shutil
+from datetime import date, datetime, time, timedelta, timezone
+
+from compliance_pipeline.budget_audit import storage
+from compliance_pipeline.budget_audit.audit_log import BudgetAuditLog
+from compliance_pipeline.budget_audit.core import SlotRecord
+from compliance_pipeline.budget_audit.parquet_log import DAY_PREFIX
 from compliance_pipeline.warehouse import Warehouse
 
+WEEKS = 6
+TICKS_PER_DAY = 96
+TICKS_PER_BATCH = 24
+DAILY_BUDGET_KWH = 30.0  # the default ceiling (10,950 kWh/year) spread over 365 days
+STAGES = ("stage-a", "stage-b")
 
-def load_demo(warehouse: Warehouse, *, seed: int, scale: int, anchor: date) -> dict:
-    return {}
+
+def load_demo(warehouse: Warehouse, *, seed: int, scale: int, anchor: date,
+              log: BudgetAuditLog | None = None) -> dict:
+    log = log or BudgetAuditLog()
+    rng = random.Random(seed)
+    days = WEEKS * 7 * scale
+    first = anchor - timedelta(days=days - 1)
+    high_week = {first + timedelta(days=days - 14 + i) for i in range(7)}
+    if log.path.is_dir():  # replace the demo log: every day folder goes, nothing else
+        for folder in log.path.glob(f"{DAY_PREFIX}*"):
+            shutil.rmtree(folder)
+    files = ticks = 0
+    for offset in range(days):
+        day = first + timedelta(days=offset)
+        records = _day_ticks(rng, day, intensity=1.75 if day in high_week else 1.0)
+        for start in range(0, len(records), TICKS_PER_BATCH):
+            ticks += log.log_slots(records[start:start + TICKS_PER_BATCH])
+            files += 1
+    storage.clear_outputs(warehouse)
+    return {"ticks": ticks, "days": days, "files": files, "first_day": first.isoformat(),
+            "audit_dir": str(log.path)}
+
+
+def _day_ticks(rng: random.Random, day: date, *, intensity: float) -> list[SlotRecord]:
+    midnight = datetime.combine(day, time(0), tzinfo=timezone.utc)
+    cloudiness = rng.uniform(0.4, 1.3)
+    spent = 0.0
+    records = []
+    for slot in range(TICKS_PER_DAY):
+        hour = slot / 4
+        sun = max(0.0, math.sin(math.pi * (hour - 6) / 12))  # daylight 06:00-18:00 UTC
+        planned = round(55 * math.cos(math.pi * (hour - 6) / 12), 2) if sun > 0 else 0.0
+        gate = sun > 0.2 and rng.random() < 0.08 * intensity
+        cost = round(sun * 0.7 * cloudiness * intensity * rng.uniform(0.7, 1.3), 4) if sun > 0 else 0.0
+        spent += cost
+        records.append(SlotRecord(
+            timestamp=midnight + timedelta(minutes=15 * slot), date=day.isoformat(), slot_index=slot,
+            planned_offset_deg=planned,
+            actual_offset_deg=round(planned + (rng.uniform(-12, 12) if gate else rng.uniform(-0.5, 0.5)), 2),
+            energy_cost_kwh=cost, budget_spent_kwh=round(spent, 4),
+            budget_remaining_kwh=round(DAILY_BUDGET_KWH - spent, 4), gate_passed=gate,
+            source="live" if gate else "plan", stage_id=STAGES[slot % 2],
+        ))
+    return records
