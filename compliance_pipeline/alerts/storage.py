@@ -1,0 +1,172 @@
+"""The SQL of an evaluation pass: set-based reads of rules, state and snapshots; bulk writes.
+
+Every function takes an open Connection; the caller owns the transaction, so a pass's
+events, state and outbox messages commit together or not at all.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+import numpy as np
+
+from compliance_pipeline.alerts.rules import FIELDS, METRICS, Rule
+from compliance_pipeline.warehouse import Connection
+
+EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+RULE_COLUMNS = ("id",) + FIELDS
+STATE_COLUMNS = ("unit_id", "rule_id", "rule_fingerprint", "phase", "edge_since", "peak", "open_event_id",
+                 "watermark", "readings_seen", "late_total", "updated_at")
+EVENT_COLUMNS = ("id", "rule_id", "unit_id", "rule_name", "metric", "comparison", "threshold_db", "onset_at",
+                 "onset_value", "peak_value", "clear_at", "clear_value", "status", "acknowledged_at",
+                 "acknowledged_by", "notes")
+_PASS_LOCK_KEY = 4_003_003  # serialises concurrent passes on PostgreSQL (DuckDB has one writer)
+
+
+def to_datetime(epoch_us: int) -> datetime:
+    return EPOCH + timedelta(microseconds=int(epoch_us))
+
+
+def to_epoch_us(moment: datetime) -> int:
+    return (moment - EPOCH) // timedelta(microseconds=1)
+
+
+def _epoch_us_sql(conn: Connection, column: str) -> str:
+    if conn.is_postgres:
+        return f"CAST(EXTRACT(EPOCH FROM {column}) * 1000000 AS BIGINT)"
+    return f"epoch_us({column})"
+
+
+def lock_pass(conn: Connection) -> None:
+    if conn.is_postgres:
+        conn.execute("SELECT pg_advisory_xact_lock(?)", (_PASS_LOCK_KEY,))
+
+
+def enabled_rule_rows(conn: Connection) -> list[dict]:
+    return conn.query_dicts(f"SELECT {', '.join(RULE_COLUMNS)} FROM alert_rules WHERE enabled ORDER BY id")
+
+
+@dataclass
+class StoredState:
+    unit_id: str
+    rule_id: int
+    fingerprint: str
+    phase: str
+    edge_since_us: int | None
+    peak: float | None
+    open_event_id: int | None
+    watermark: datetime | None
+    readings_seen: int
+    late_total: int
+
+
+def load_states(conn: Connection) -> dict[tuple[str, int], StoredState]:
+    rows = conn.query(
+        f"SELECT unit_id, rule_id, rule_fingerprint, phase, {_epoch_us_sql(conn, 'edge_since')}, peak,"
+        " open_event_id, watermark, readings_seen, late_total FROM alert_state")
+    return {(r[0], int(r[1])): StoredState(*r) for r in rows}
+
+
+def _bounds_sql(n: int, types: tuple[str, ...]) -> str:
+    row = "(" + ", ".join(f"CAST(? AS {t})" for t in types) + ")"
+    return "(VALUES " + ", ".join([row] * n) + ")"
+
+
+def count_through_watermarks(conn: Connection, marks: list[tuple[str, int, datetime]]) -> dict[tuple[str, int], int]:
+    """Snapshots per (unit, rule) at or before that rule's watermark, in one grouped query."""
+    if not marks:
+        return {}
+    params = [v for unit, rule_id, mark in marks for v in (unit, rule_id, mark)]
+    rows = conn.query(
+        "SELECT b.unit_id, b.rule_id, count(s.observed_at) FROM "
+        f"{_bounds_sql(len(marks), ('TEXT', 'BIGINT', 'TIMESTAMPTZ'))} AS b(unit_id, rule_id, mark)"
+        " LEFT JOIN monitor_snapshots s ON s.unit_id = b.unit_id AND s.observed_at <= b.mark"
+        " GROUP BY b.unit_id, b.rule_id", params)
+    return {(r[0], int(r[1])): int(r[2]) for r in rows}
+
+
+@dataclass
+class UnitReadings:
+    """One unit's unseen snapshots, in observed_at order, as arrays."""
+
+    epoch_us: np.ndarray
+    values: dict[str, np.ndarray]
+    present: dict[str, np.ndarray]
+
+
+def read_snapshots(conn: Connection, since_by_unit: dict[str, datetime | None],
+                   metrics: list[str]) -> dict[str, UnitReadings]:
+    """Snapshots newer than each unit's bound (None = all), one query ordered by (unit, observed_at)."""
+    units = sorted(since_by_unit)
+    metrics = [m for m in METRICS if m in metrics]  # identifiers only from the fixed list
+    if not units:
+        return {}
+    params = [v for k, unit in enumerate(units) for v in (k, unit, since_by_unit[unit])]
+    sql = (f"SELECT b.k, {_epoch_us_sql(conn, 's.observed_at')} AS t"
+           + "".join(f", s.{m}" for m in metrics)
+           + f" FROM monitor_snapshots s JOIN {_bounds_sql(len(units), ('INTEGER', 'TEXT', 'TIMESTAMPTZ'))}"
+           " AS b(k, unit_id, since) ON s.unit_id = b.unit_id"
+           " WHERE s.observed_at IS NOT NULL AND (b.since IS NULL OR s.observed_at > b.since)"
+           " ORDER BY b.k, s.observed_at")
+    columns = _fetch_columns(conn, sql, params, 2 + len(metrics))
+    unit_index, times = columns[0].astype(np.int64), columns[1].astype(np.int64)
+    result = {}
+    edges = np.searchsorted(unit_index, np.arange(len(units) + 1))
+    for k, unit in enumerate(units):
+        lo, hi = edges[k], edges[k + 1]
+        values, present = {}, {}
+        for j, metric in enumerate(metrics):
+            column = columns[2 + j][lo:hi]
+            present[metric] = ~np.ma.getmaskarray(column)
+            values[metric] = np.ma.getdata(column).astype(float)
+        result[unit] = UnitReadings(times[lo:hi], values, present)
+    return result
+
+
+def _fetch_columns(conn: Connection, sql: str, params: list, width: int) -> list[np.ndarray]:
+    """Column arrays; NULLs come back masked. DuckDB hands numpy arrays over directly."""
+    if not conn.is_postgres:
+        fetched = conn.raw.execute(sql, params).fetchnumpy()
+        return [np.ma.asarray(fetched[name]) for name in list(fetched)[:width]]
+    rows = conn.query(sql, params)
+    if not rows:
+        return [np.ma.masked_array(np.zeros(0)) for _ in range(width)]
+    columns = list(zip(*rows))
+    arrays = []
+    for column in columns:
+        mask = np.fromiter((v is None for v in column), dtype=bool, count=len(column))
+        data = np.array([0.0 if v is None else v for v in column], dtype=float) if mask.any() \
+            else np.array(column, dtype=float)
+        arrays.append(np.ma.masked_array(data, mask=mask))
+    return arrays
+
+
+def next_event_ids(conn: Connection, n: int) -> list[int]:
+    if n == 0:
+        return []
+    series = "generate_series(1, ?)" if conn.is_postgres else "range(?)"
+    return sorted(int(r[0]) for r in conn.query(f"SELECT nextval('alert_events_id_seq') FROM {series}", (n,)))
+
+
+def insert_events(conn: Connection, rows: list[tuple]) -> int:
+    return conn.insert_rows("alert_events", EVENT_COLUMNS, rows)
+
+
+def clear_events(conn: Connection, clears: list[tuple[datetime, float, float, str | None, int]]) -> None:
+    """(clear_at, clear_value, peak_value, note, event_id): close events opened by earlier passes."""
+    conn.executemany(
+        "UPDATE alert_events SET status = 'cleared', clear_at = ?, clear_value = ?, peak_value = ?,"
+        " notes = COALESCE(?, notes) WHERE id = ? AND status = 'active'", clears)
+
+
+def replace_states(conn: Connection, rule_ids: list[int], rows: list[tuple]) -> None:
+    conn.execute("DELETE FROM alert_state WHERE rule_id = ANY(?)", (rule_ids,))
+    conn.insert_rows("alert_state", STATE_COLUMNS, rows)
+
+
+def active_events(conn: Connection, limit: int = 50) -> list[dict]:
+    return conn.query_dicts(
+        "SELECT id, unit_id, rule_name, metric, threshold_db, onset_at, onset_value, peak_value,"
+        " acknowledged_by FROM alert_events WHERE status = 'active' ORDER BY onset_at DESC, id LIMIT ?",
+        (limit,))
