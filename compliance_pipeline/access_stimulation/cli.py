@@ -1,5 +1,32 @@
-"""CLI subcommands of the access_stimulation domain."""
+"""CLI: `compliance-pipeline access-stim [--dry-run] [--as-of YYYY-MM-DD]` (the seed's run_once)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timezone
+
+from compliance_pipeline.access_stimulation import monitor
+from compliance_pipeline.errors import InputError
+from compliance_pipeline.warehouse import Warehouse
+
+
+def _as_of(text: str | None, now: datetime) -> datetime:
+    """--as-of D evaluates at D 00:00 UTC (the window ends just before D); absent: now."""
+    if text is None:
+        return now
+    try:
+        return datetime.combine(date.fromisoformat(text), time(0), tzinfo=timezone.utc)
+    except ValueError as exc:
+        raise InputError(f"--as-of must be YYYY-MM-DD, got {text!r}") from exc
+
+
+def handle(args) -> dict:
+    as_of = _as_of(args.as_of, datetime.now(timezone.utc))
+    result = monitor.run(Warehouse.from_env(), as_of=as_of, dry_run=args.dry_run)
+    return result.as_json()
 
 
 def register(sub) -> None:
-    pass
+    p = sub.add_parser("access-stim", help="evaluate every active profile for access stimulation (seed 000)")
+    p.add_argument("--dry-run", action="store_true", help="evaluate, write nothing, report would-be flags")
+    p.add_argument("--as-of", default=None, help="evaluate at YYYY-MM-DD 00:00 UTC (default: now)")
+    p.set_defaults(func=handle)

@@ -1,0 +1,124 @@
+"""Dagster assets of access_stimulation: thin wiring around storage and monitor."""
+
+
+from datetime import date, datetime, timezone
+
+import dagster as dg
+
+from compliance_pipeline import outbox
+from compliance_pipeline.access_stimulation import core, monitor, storage
+from compliance_pipeline.access_stimulation.erpnext import ERPNextResource, deliver_todos
+from compliance_pipeline.outbox import store as outbox_store
+from compliance_pipeline.partitions import DAILY
+from compliance_pipeline.ui import markdown_table
+from compliance_pipeline.warehouse.resource import WarehouseResource
+
+GROUP = "access_stimulation"
+
+source_profiles = dg.AssetSpec("cdr_ingestion_profiles", group_name=GROUP,
+                               description="Source: CDR ingestion profiles (active flag, flag stamp, evidence).")
+source_studies = dg.AssetSpec("cdr_traffic_studies", group_name=GROUP,
+                              description="Source: traffic studies (retail = terminating, wholesale = originating proxy).")
+
+
+def _partition_day(context: dg.AssetExecutionContext) -> date:
+    return date.fromisoformat(context.partition_key)
+
+
+@dg.asset(
+    partitions_def=DAILY,
+    group_name=GROUP,
+    deps=[source_profiles, source_studies],
+    description="Per active profile: term/orig minutes over [as_of - 6 months, as_of), as_of = the "
+                "partition day's end; plus running sums that make the next day cheap.",
+)
+def traffic_six_month_aggregates(context: dg.AssetExecutionContext,
+                                 warehouse: WarehouseResource) -> dg.MaterializeResult:
+    day = _partition_day(context)
+    with warehouse.get().transaction() as conn:
+        profiles = storage.refresh_partition_aggregates(conn, day)
+        totals = storage.partition_totals(conn, day)
+    as_of = core.as_of_for_partition(day)
+    with_orig = [t for t in totals if t.orig_minutes > 0]
+    ratios = [t.term_minutes / t.orig_minutes for t in with_orig]
+    return dg.MaterializeResult(metadata={
+        "as_of": dg.MetadataValue.text(as_of.isoformat()),
+        "window_start": dg.MetadataValue.text(core.window_start(as_of).isoformat()),
+        "profiles": dg.MetadataValue.int(profiles),
+        "profiles_without_orig_traffic": dg.MetadataValue.int(len(totals) - len(with_orig)),
+        "term_minutes": dg.MetadataValue.int(sum(t.term_minutes for t in totals)),
+        "orig_minutes": dg.MetadataValue.int(sum(t.orig_minutes for t in totals)),
+        "max_ratio": dg.MetadataValue.float(round(max(ratios), 3) if ratios else 0.0),
+    })
+
+
+class AccessStimulationFlagsConfig(dg.Config):
+    dry_run: bool = False
+    threshold: float = core.DEFAULT_THRESHOLD
+    cooldown_days: int = core.DEFAULT_COOLDOWN_DAYS
+
+
+@dg.asset(
+    partitions_def=DAILY,
+    group_name=GROUP,
+    # Cooldown depends on earlier days' flags: each day also depends on the day before,
+    # so a backfill runs in day order and equals the same days run one by one.
+    ins={
+        "traffic_six_month_aggregates": dg.AssetIn(dagster_type=dg.Nothing),
+        "access_stimulation_flags": dg.AssetIn(
+            dagster_type=dg.Nothing,
+            partition_mapping=dg.TimeWindowPartitionMapping(start_offset=-1, end_offset=-1,
+                                                            allow_nonexistent_upstream_partitions=True)),
+    },
+    description="The seed 000 decision per active profile: history row for every outcome; flags stamp "
+                "the profile and queue one ERPNext ToDo (same transaction).",
+)
+def access_stimulation_flags(context: dg.AssetExecutionContext, config: AccessStimulationFlagsConfig,
+                             warehouse: WarehouseResource) -> dg.MaterializeResult:
+    day = _partition_day(context)
+    result = monitor.run(warehouse.get(), as_of=core.as_of_for_partition(day), dry_run=config.dry_run,
+                         threshold=config.threshold, cooldown_days=config.cooldown_days, partition_day=day)
+    counts = result.reason_counts()
+    shown = [{"profile_id": ev.profile_id, "outcome": ev.reason, "ratio": round(ev.ratio, 3),
+              "term_minutes": ev.term_minutes, "orig_minutes": ev.orig_minutes,
+              "last_flagged_at": ev.last_flagged_at.isoformat() if ev.last_flagged_at else None}
+             for ev in result.evaluations if ev.reason in (core.FLAGGED, core.COOLDOWN)]
+    ratios = [ev.ratio for ev in result.evaluations if ev.ratio is not None]
+    metadata = {
+        "as_of": dg.MetadataValue.text(result.as_of.isoformat()),
+        "dry_run": dg.MetadataValue.bool(config.dry_run),
+        "evaluated": dg.MetadataValue.int(len(result.evaluations)),
+        "flagged": dg.MetadataValue.int(counts[core.FLAGGED]),
+        "max_ratio": dg.MetadataValue.float(round(max(ratios), 3) if ratios else 0.0),
+        "outcomes": dg.MetadataValue.json(counts),
+        "flagged_and_cooldown": dg.MetadataValue.md(markdown_table(shown)),
+        **{f"count_{reason}": dg.MetadataValue.int(n) for reason, n in counts.items()},
+        **{name: dg.MetadataValue.int(n) for name, n in result.written.items()},
+    }
+    return dg.MaterializeResult(metadata=metadata)
+
+
+@dg.asset(
+    group_name=GROUP,
+    deps=[access_stimulation_flags],
+    description="Sends queued ToDos to ERPNext (POST /api/resource/ToDo): retried with backoff, "
+                "sent once, 4xx kept as failed. Never fails because ERPNext is down.",
+)
+def erpnext_todo_delivery(context: dg.AssetExecutionContext, warehouse: WarehouseResource,
+                          erpnext: ERPNextResource) -> dg.MaterializeResult:
+    wh = warehouse.get()
+    sent = deliver_todos(wh, erpnext, monitor.TODO_TOPIC, datetime.now(timezone.utc))
+    if not erpnext.configured:
+        context.log.warning("ERPNEXT_URL / ERPNEXT_API_KEY / ERPNEXT_API_SECRET not set: ToDos stay pending")
+    with wh.connect() as conn:
+        status = outbox.status_counts(conn, monitor.TODO_TOPIC)
+        failed = outbox.list_messages(conn, monitor.TODO_TOPIC, status="failed")
+        oldest = outbox_store.oldest_pending_created_at(conn, monitor.TODO_TOPIC)
+    return dg.MaterializeResult(metadata={
+        "erpnext_configured": dg.MetadataValue.bool(erpnext.configured),
+        **{f"this_run_{k}": dg.MetadataValue.int(v) for k, v in sent.items()},
+        **{f"outbox_{k}": dg.MetadataValue.int(v) for k, v in status.items()},
+        "oldest_pending_created_at": dg.MetadataValue.text(oldest.isoformat() if oldest else "none"),
+        "failed_todos": dg.MetadataValue.md(markdown_table(
+            [{"id": m.id, "key": m.message_key, "error": m.last_error} for m in failed])),
+    })
