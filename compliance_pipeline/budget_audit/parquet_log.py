@@ -68,8 +68,18 @@ def append_records(root: Path, records: Sequence[SlotRecord]) -> int:
     schema = arrow_schema()
     for day, rows in by_day.items():
         table = pa.Table.from_pydict({c: [getattr(r, c) for r in rows] for c in COLUMNS}, schema=schema)
-        _write_new_file(day_dir(root, day), table, _file_name("p", time.time_ns()))
+        _write_new_file(day_dir(root, day), table, _file_name("p", _next_ns()))
     return len(records)
+
+
+_last_ns = 0
+
+
+def _next_ns() -> int:
+    """Wall-clock nanoseconds, strictly increasing within this process (file order = append order)."""
+    global _last_ns
+    _last_ns = max(time.time_ns(), _last_ns + 1)
+    return _last_ns
 
 
 def _file_name(kind: str, ns: int) -> str:
