@@ -37,7 +37,7 @@ def _scan(root: Path, sql: str, *, first: str | None = None, last: str | None = 
             with duckdb.connect() as con:
                 con.execute("SET TimeZone = 'UTC'")
                 result = con.execute(sql.format(slots=_SLOTS), [files])
-                return result.fetch_arrow_table().to_pandas() if df else result.fetchall()
+                return result.to_arrow_table().to_pandas() if df else result.fetchall()
         except duckdb.IOException:
             if all(Path(f).exists() for f in files):
                 raise  # a real disk or format error, not a compaction race
