@@ -36,7 +36,7 @@ def _scan(root: Path, sql: str, *, first: str | None = None, last: str | None = 
         try:
             with duckdb.connect() as con:
                 con.execute("SET TimeZone = 'UTC'")
-                result = con.execute(sql.format(slots=_SLOTS), [files])
+                result = con.sql(sql.format(slots=_SLOTS), params=[files])
                 return result.to_arrow_table().to_pandas() if df else result.fetchall()
         except duckdb.IOException:
             if all(Path(f).exists() for f in files):
