@@ -216,7 +216,7 @@ def _recompute_accruals(conn: Connection, access_ids: list[int], *, run_id: str)
         " WHERE t.access_id = opportunity_access.id", (access_ids,))
 
 
-def report(plan: core.Plan, *, run_id: str, dry_run: bool, applied: bool) -> dict:
+def report(plan: core.Plan, *, run_id: str | None, dry_run: bool, applied: bool) -> dict:
     totals = plan.totals()
     if plan.is_empty:
         message = "Nothing to remediate: no completed work is over its claim limit in scope."

@@ -2,4 +2,10 @@
 
 import dagster as dg
 
-defs = dg.Definitions()
+from compliance_pipeline.over_cap.assets import over_cap_visit_plan, source_specs
+from compliance_pipeline.over_cap.jobs import remediate_over_cap_visits
+
+defs = dg.Definitions(
+    assets=[*source_specs, over_cap_visit_plan],
+    jobs=[remediate_over_cap_visits],
+)
