@@ -94,11 +94,12 @@ def undo(warehouse: Warehouse, run_id: str, *, now: datetime, apply: bool = Fals
             found = _inspect(conn, run_id)
         return _report(run, found, applied=False)
     with warehouse.transaction() as conn:
+        if conn.is_postgres:  # two undos of one run: the second waits, then sees undone_at
+            conn.query("SELECT run_id FROM over_cap_run WHERE run_id = ? FOR UPDATE", (run_id,))
         run = _run(conn, run_id)
         if run["undone_at"] is not None:
             raise InputError(f"run_id {run_id} was already undone at {run['undone_at']}")
         if conn.is_postgres:
-            conn.query("SELECT id FROM over_cap_run WHERE run_id = ? FOR UPDATE", (run_id,))
             for table in _TABLES:
                 conn.query(f"SELECT t.id FROM {table} t JOIN over_cap_remediation_log l"
                            " ON l.row_id = t.id AND l.table_name = ? WHERE l.run_id = ?"
