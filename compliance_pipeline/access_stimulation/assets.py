@@ -67,8 +67,7 @@ class AccessStimulationFlagsConfig(dg.Config):
         "traffic_six_month_aggregates": dg.AssetIn(dagster_type=dg.Nothing),
         "access_stimulation_flags": dg.AssetIn(
             dagster_type=dg.Nothing,
-            partition_mapping=dg.TimeWindowPartitionMapping(start_offset=-1, end_offset=-1,
-                                                            allow_nonexistent_upstream_partitions=True)),
+            partition_mapping=dg.TimeWindowPartitionMapping(start_offset=-1, end_offset=-1)),
     },
     description="The seed 000 decision per active profile: history row for every outcome; flags stamp "
                 "the profile and queue one ERPNext ToDo (same transaction).",

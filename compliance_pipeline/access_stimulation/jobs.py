@@ -2,14 +2,12 @@
 
 import dagster as dg
 
-from compliance_pipeline.partitions import DAILY
-
-# The day's run spans two domains: the budget day assets share the DAILY partitions.
+# The day's run spans two domains; all four assets share partitions.DAILY, from which
+# Dagster infers the job's partitions (passing partitions_def is deprecated in 1.13).
 daily_access_stimulation_job = dg.define_asset_job(
     "daily_access_stimulation_job",
     selection=dg.AssetSelection.assets("traffic_six_month_aggregates", "access_stimulation_flags",
                                        "budget_audit_log", "budget_daily_summary"),
-    partitions_def=DAILY,
     description="Yesterday's traffic aggregates and access-stimulation flags, plus the budget day assets.",
 )
 

@@ -69,7 +69,7 @@ def run(warehouse: Warehouse, *, as_of: datetime, dry_run: bool = False,
     as_of = core.utc(as_of)
     with warehouse.connect() as conn, conn.transaction():
         if partition_day is not None:
-            if not storage.partition_exists(conn, partition_day):
+            if storage.partition_missing(conn, partition_day):
                 raise InputError(f"partition {partition_day} of traffic_six_month_aggregates is not materialized")
             totals = storage.partition_totals(conn, partition_day)
         else:

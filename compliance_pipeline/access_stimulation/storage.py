@@ -104,9 +104,11 @@ def partition_totals(conn: Connection, partition_day: date) -> list[core.Profile
     return [core.ProfileTotals(int(p), int(t), int(o)) for p, t, o in rows]
 
 
-def partition_exists(conn: Connection, partition_day: date) -> bool:
-    return conn.scalar("SELECT count(*) FROM access_stim_aggregates WHERE partition_day = ?",
-                       (partition_day,)) > 0
+def partition_missing(conn: Connection, partition_day: date) -> bool:
+    """True when active profiles exist but the partition's aggregates were never written."""
+    return not conn.scalar("SELECT count(*) FROM access_stim_aggregates WHERE partition_day = ?",
+                           (partition_day,)) and bool(
+        conn.scalar("SELECT count(*) FROM cdr_ingestion_profiles WHERE active"))
 
 
 def last_flagged(conn: Connection, as_of: datetime, cooldown_days: int) -> dict[int, datetime]:

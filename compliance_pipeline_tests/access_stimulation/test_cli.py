@@ -1,0 +1,57 @@
+"""`compliance-pipeline access-stim`: the seed's run_once JSON."""
+
+import json
+from datetime import date
+
+import pytest
+
+from compliance_pipeline.access_stimulation.demo import load_demo
+from compliance_pipeline.cli import main
+from compliance_pipeline_tests.access_stimulation.helpers import table_snapshot
+
+ANCHOR = date(2026, 3, 15)
+SEED_KEYS = {
+    "no_orig_traffic": {"profile_id", "flagged", "reason", "term_minutes", "orig_minutes"},
+    "below_threshold": {"profile_id", "flagged", "reason", "ratio", "term_minutes", "orig_minutes"},
+    "cooldown": {"profile_id", "flagged", "reason", "ratio", "term_minutes", "orig_minutes", "last_flagged_at"},
+    None: {"profile_id", "flagged", "dry_run", "evidence"},
+}
+
+
+def run_cli(capsys, *argv) -> tuple[int, dict | str]:
+    code = main(["access-stim", *argv])
+    captured = capsys.readouterr()
+    return code, json.loads(captured.out) if code == 0 else captured.err
+
+
+def test_cli_json_has_the_seeds_shape_on_demo_data(warehouse_env, capsys):
+    load_demo(warehouse_env, seed=7, scale=1, anchor=ANCHOR)
+    before = table_snapshot(warehouse_env)
+    code, dry = run_cli(capsys, "--dry-run", "--as-of", "2026-03-16")
+    assert code == 0 and set(dry) == {"evaluated", "flagged", "dry_flagged", "summaries"}
+    assert table_snapshot(warehouse_env) == before
+    assert dry["evaluated"] == 40 and dry["flagged"] == 0 and dry["dry_flagged"] >= 1
+    seen = {s.get("reason") for s in dry["summaries"]}
+    assert seen == {"no_orig_traffic", "below_threshold", "cooldown", None}
+    for s in dry["summaries"]:
+        assert set(s) == SEED_KEYS[s.get("reason")]
+    code, real = run_cli(capsys, "--as-of", "2026-03-16")
+    assert real["flagged"] == dry["dry_flagged"] and real["dry_flagged"] == 0
+    code, rerun = run_cli(capsys, "--as-of", "2026-03-16")
+    assert rerun["flagged"] == real["flagged"]  # same instant: re-evaluated, nothing new written
+    with warehouse_env.connect() as conn:
+        assert conn.scalar("SELECT count(*) FROM outbox") == real["flagged"]
+
+
+def test_cli_without_as_of_uses_now_and_rejects_bad_dates(warehouse_env, capsys):
+    code, result = run_cli(capsys, "--dry-run")
+    assert code == 0 and result == {"evaluated": 0, "flagged": 0, "dry_flagged": 0, "summaries": []}
+    code, err = run_cli(capsys, "--as-of", "16/03/2026")
+    assert code == 2 and "--as-of" in err
+
+
+@pytest.mark.parametrize("scale", [2])
+def test_demo_scale_multiplies_profiles(warehouse, scale):
+    counts = load_demo(warehouse, seed=1, scale=scale, anchor=ANCHOR)
+    assert counts["cdr_ingestion_profiles"] == 44 * scale
+    assert load_demo(warehouse, seed=1, scale=scale, anchor=ANCHOR) == counts
