@@ -1,5 +1,6 @@
 """Evaluation passes against the real warehouse (DuckDB and PostgreSQL)."""
 
+import itertools
 from datetime import timedelta
 
 import pytest
@@ -116,13 +117,16 @@ def test_a_bad_rule_row_is_reported_and_the_others_still_run(warehouse):
     assert report.opened == 1 and "metric" in report.invalid_rules[0]["error"]
 
 
+_EXAMPLE_NUMBERS = itertools.count()
+
+
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.data())
 def test_split_passes_with_persisted_state_equal_one_pass(warehouse, data):
     levels = data.draw(st.lists(st.sampled_from([None, 55.0, 66.0, 68.0, 72.0, 90.0]), min_size=1, max_size=30))
     cut = data.draw(st.integers(min_value=0, max_value=len(levels)))
     duration = data.draw(st.sampled_from([0.0, 60.0, 150.0]))
-    tag = f"{len(events(warehouse))}-{data.draw(st.integers(0, 10**9))}"
+    tag = next(_EXAMPLE_NUMBERS)  # each example gets units of its own in the shared warehouse
     whole, split = f"whole-{tag}", f"split-{tag}"
     for unit in (whole, split):
         add_rule(warehouse, unit_id=unit, duration_s=duration)

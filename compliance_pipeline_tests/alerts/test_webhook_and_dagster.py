@@ -1,0 +1,82 @@
+"""Webhook delivery through the outbox, the Dagster assets, and the sensor on a real instance."""
+
+from datetime import timedelta
+
+import dagster as dg
+
+from compliance_pipeline.alerts.assets import alert_evaluation, alert_webhook_delivery
+from compliance_pipeline.alerts.delivery import IDEMPOTENCY_HEADER, deliver
+from compliance_pipeline.alerts.evaluation import evaluate_pass
+from compliance_pipeline.alerts.resources import AlertWebhookResource
+from compliance_pipeline.alerts.sensors import monitor_snapshot_sensor
+from compliance_pipeline.warehouse.resource import WarehouseResource
+from compliance_pipeline_tests.alerts.helpers import NOW, T0, add_rule, add_snapshots, events
+from compliance_pipeline_tests.http_stub import HttpStub
+
+
+def test_webhook_down_keeps_messages_and_up_delivers_each_once(warehouse):
+    add_rule(warehouse, duration_s=0)
+    add_snapshots(warehouse, "u1", [75, 60])
+    evaluate_pass(warehouse, now=NOW)
+    stub = HttpStub().start()
+    url = f"{stub.url}/alerts"
+    stub.stop()
+    down = deliver(warehouse, url, now=NOW)
+    assert down["attempted"]["retrying"] == 2 and down["outbox"]["pending"] == 2
+    stub.start()
+    try:
+        later = NOW + timedelta(hours=2)
+        assert deliver(warehouse, url, now=later)["attempted"]["sent"] == 2
+        assert deliver(warehouse, url, now=later + timedelta(hours=2))["attempted"]["sent"] == 0
+        assert [r.body["kind"] for r in stub.requests] == ["onset", "clear"]
+        onset = stub.requests[0]
+        assert onset.headers[IDEMPOTENCY_HEADER] == onset.body["idempotency_key"]
+        assert onset.body["event_id"] == events(warehouse)[0]["id"] and onset.body["value"] == 75.0
+    finally:
+        stub.stop()
+
+
+def test_no_webhook_url_means_messages_wait(warehouse):
+    add_rule(warehouse, duration_s=0)
+    add_snapshots(warehouse, "u1", [75])
+    evaluate_pass(warehouse, now=NOW)
+    result = deliver(warehouse, None, now=NOW)
+    assert result["webhook_configured"] is False and result["outbox"]["pending"] == 1
+
+
+def test_materializing_evaluation_then_delivery_reports_counts(warehouse):
+    add_rule(warehouse, duration_s=0)
+    add_snapshots(warehouse, "u1", [75, 80, None])
+    with HttpStub() as stub:
+        result = dg.materialize(
+            [alert_evaluation, alert_webhook_delivery],
+            resources={"warehouse": WarehouseResource(url=warehouse.url.raw),
+                       "alert_webhook": AlertWebhookResource(url=stub.url)})
+        assert result.success
+        evaluation = result.asset_materializations_for_node("alert_evaluation")[0].metadata
+        assert evaluation["readings_processed"].value == 3
+        assert evaluation["skipped_missing_value"].value == 1
+        assert evaluation["events_opened"].value == 1
+        assert "u1" in evaluation["active_alerts"].value
+        delivery = result.asset_materializations_for_node("alert_webhook_delivery")[0].metadata
+        assert delivery["sent"].value == 1 and len(stub.requests) == 1
+
+
+def test_sensor_requests_one_run_per_newest_snapshot_and_keeps_its_cursor(warehouse):
+    resources = {"warehouse": WarehouseResource(url=warehouse.url.raw)}
+    with dg.DagsterInstance.ephemeral() as instance:
+        empty = monitor_snapshot_sensor(dg.build_sensor_context(instance=instance, resources=resources))
+        assert isinstance(empty, dg.SkipReason)
+        add_snapshots(warehouse, "u1", [60, 61])
+        context = dg.build_sensor_context(instance=instance, resources=resources)
+        request = monitor_snapshot_sensor(context)
+        newest = (T0 + timedelta(minutes=1)).isoformat()
+        assert isinstance(request, dg.RunRequest) and request.run_key == newest
+        assert context.cursor == newest
+        again = monitor_snapshot_sensor(dg.build_sensor_context(instance=instance, cursor=newest,
+                                                                resources=resources))
+        assert isinstance(again, dg.SkipReason)
+        add_snapshots(warehouse, "u1", [62], offset=2)
+        later = monitor_snapshot_sensor(dg.build_sensor_context(instance=instance, cursor=newest,
+                                                                resources=resources))
+        assert later.run_key == (T0 + timedelta(minutes=2)).isoformat()
