@@ -3,10 +3,9 @@
 import dagster as dg
 
 from compliance_pipeline.budget_audit.core import last_week_start
-from compliance_pipeline.partitions import WEEKLY
 
 weekly_budget_report_job = dg.define_asset_job(
-    "weekly_budget_report_job", selection=["budget_weekly_report"], partitions_def=WEEKLY,
+    "weekly_budget_report_job", selection=["budget_weekly_report"],
     description="budget_weekly_report (and its ceiling check) for one week",
 )
 
