@@ -1,0 +1,196 @@
+"""Benchmark: one day's access-stimulation evaluation, ours vs the seed's per-profile loop.
+
+    .venv/bin/python benchmarks/access_stimulation.py [--profiles 10000] [--days 180] [--repeat 5]
+
+Data: `--profiles` active profiles (+10% inactive) x `--days` daily studies (the demo generator,
+loaded with COPY / Arrow). Measured, each the median of `--repeat` runs:
+
+- seed loop (PostgreSQL): a faithful copy of seed 000's run_once: per active profile one aggregate
+  query, and for those above 3:1 one cooldown query (index on (profile_id, generated_at)). Dry run,
+  so the data stays the same for every repeat (the seed's writes only touch flagged profiles).
+- ours, one day: traffic_six_month_aggregates for day D (running sums: reads day D's studies and the
+  stored rows of D-1 and of the window start) + access_stimulation_flags for D (decide, write the
+  history row of every profile, stamps, ToDos), in steady state (earlier partitions materialized).
+- ours, aggregates + flags dry run: the same, but the flags step writes nothing (like the seed's
+  dry run); the aggregates are still refreshed (they are what a day computes).
+- bare GROUP BY profile_id over the window (the DuckDB target's yardstick).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from compliance_pipeline.access_stimulation import core, demo, monitor, storage  # noqa: E402
+from compliance_pipeline.warehouse import Warehouse  # noqa: E402
+from compliance_pipeline.warehouse.schema import init_schema  # noqa: E402
+
+ANCHOR = date(2026, 3, 15)
+
+
+def seed_loop(pg_dsn: str, as_of: datetime) -> dict:
+    """Seed 000's run_once(dry_run=True), query for query (NOW() bound to as_of)."""
+    import psycopg2
+    import psycopg2.extras
+
+    conn = psycopg2.connect(pg_dsn)
+    summaries = []
+    try:
+        with conn.cursor(cursor_factory=psycopg2.extras.RealDictCursor) as cur:
+            cur.execute("SELECT id FROM cdr_ingestion_profiles WHERE active = TRUE ORDER BY id")
+            profiles = cur.fetchall()
+        for p in profiles:
+            with conn.cursor(cursor_factory=psycopg2.extras.RealDictCursor) as cur:
+                cur.execute(
+                    """
+                    SELECT COALESCE(SUM(COALESCE(retail_minutes, 0) + COALESCE(wholesale_minutes, 0)), 0)
+                               AS total_minutes,
+                           COALESCE(SUM(COALESCE(retail_minutes, 0)), 0) AS term_minutes,
+                           COALESCE(SUM(COALESCE(wholesale_minutes, 0)), 0) AS orig_minutes
+                    FROM cdr_traffic_studies
+                    WHERE profile_id = %s AND generated_at >= %s - INTERVAL '6 months'
+                      AND generated_at < %s""",
+                    (p["id"], as_of, as_of),
+                )
+                agg = cur.fetchone() or {}
+            term, orig = int(agg.get("term_minutes") or 0), int(agg.get("orig_minutes") or 0)
+            if orig <= 0:
+                summaries.append({"profile_id": p["id"], "reason": "no_orig_traffic"})
+                continue
+            ratio = term / orig
+            if ratio <= 3.0:
+                summaries.append({"profile_id": p["id"], "reason": "below_threshold"})
+                continue
+            with conn.cursor(cursor_factory=psycopg2.extras.RealDictCursor) as cur:
+                cur.execute("SELECT access_stim_flagged_at FROM cdr_ingestion_profiles WHERE id = %s", (p["id"],))
+                row = cur.fetchone() or {}
+            last = row.get("access_stim_flagged_at")
+            if last is not None and (as_of - last).days < 30:
+                summaries.append({"profile_id": p["id"], "reason": "cooldown"})
+                continue
+            summaries.append({"profile_id": p["id"], "flagged": True, "dry_run": True})
+    finally:
+        conn.close()
+    return {"evaluated": len(summaries), "dry_flagged": sum(1 for s in summaries if s.get("flagged"))}
+
+
+def ours_one_day(warehouse: Warehouse, day: date, dry_run: bool) -> monitor.MonitorResult:
+    with warehouse.transaction() as conn:
+        storage.refresh_partition_aggregates(conn, day)
+    return monitor.run(warehouse, as_of=core.as_of_for_partition(day), dry_run=dry_run, partition_day=day)
+
+
+def bare_group_by(warehouse: Warehouse, as_of: datetime) -> int:
+    with warehouse.connect() as conn:
+        return len(conn.query(
+            "SELECT profile_id, SUM(retail_minutes), SUM(wholesale_minutes) FROM cdr_traffic_studies"
+            " WHERE generated_at >= ? AND generated_at < ? GROUP BY profile_id",
+            (core.window_start(as_of), as_of)))
+
+
+def median_seconds(fn, repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
+
+def prepare(warehouse: Warehouse, profiles: int, days: int) -> tuple[date, dict]:
+    init_schema(warehouse)
+    started = time.perf_counter()
+    scale = max(1, profiles // demo.ACTIVE_PROFILES)
+    counts = demo.load_demo(warehouse, seed=11, scale=scale, anchor=ANCHOR, days=days)
+    day = ANCHOR
+    as_of = core.as_of_for_partition(day)
+    # Steady state: the partitions a day reads (its previous day and the one ending at its
+    # window start) were materialized on earlier days; the first ones bootstrap from the studies.
+    with warehouse.transaction() as conn:
+        storage.refresh_partition_aggregates(conn, core.window_start(as_of).date() - timedelta(days=1))
+        storage.refresh_partition_aggregates(conn, day - timedelta(days=1))
+    if warehouse.backend == "postgresql":
+        with warehouse.connect() as conn:
+            conn.execute("ANALYZE")
+    counts["setup_s"] = round(time.perf_counter() - started, 1)
+    return day, counts
+
+
+def bench_backend(warehouse: Warehouse, args) -> list[tuple[str, float]]:
+    day, counts = prepare(warehouse, args.profiles, args.days)
+    as_of = core.as_of_for_partition(day)
+    print(f"\n[{warehouse.backend}] data: {counts}", flush=True)
+    rows = []
+    if warehouse.backend == "postgresql":
+        # First, while no profile carries today's stamp: both must find the same would-be flags.
+        seed = seed_loop(warehouse.url.dsn, as_of)
+        dry = ours_one_day(warehouse, day, dry_run=True).as_json()
+        print(f"[postgresql] seed loop: {seed}; ours dry run: dry_flagged {dry['dry_flagged']}", flush=True)
+        assert (seed["evaluated"], seed["dry_flagged"]) == (dry["evaluated"], dry["dry_flagged"])
+        rows.append(("seed loop (per-profile queries, dry run)",
+                     median_seconds(lambda: seed_loop(warehouse.url.dsn, as_of), max(1, args.repeat // 2))))
+    full = ours_one_day(warehouse, day, dry_run=False)
+    print(f"[{warehouse.backend}] ours: outcomes {full.reason_counts()}", flush=True)
+    rows.append(("ours: one day (aggregates + flags, writes)",
+                 median_seconds(lambda: ours_one_day(warehouse, day, dry_run=False), args.repeat)))
+    rows.append(("ours: aggregates + flags dry run",
+                 median_seconds(lambda: ours_one_day(warehouse, day, dry_run=True), args.repeat)))
+    rows.append(("bare GROUP BY profile_id over the window",
+                 median_seconds(lambda: bare_group_by(warehouse, as_of), args.repeat)))
+    return rows
+
+
+def print_table(backend: str, rows: list[tuple[str, float]]) -> None:
+    timings = dict(rows)
+    print(f"\n{backend}: {'what':<46} {'seconds':>9}")
+    for name, seconds in rows:
+        print(f"{'':{len(backend)}}  {name:<46} {seconds:>9.4f}")
+    ours = timings["ours: one day (aggregates + flags, writes)"]
+    ours_eval = timings["ours: aggregates + flags dry run"]
+    bare = timings["bare GROUP BY profile_id over the window"]
+    if "seed loop (per-profile queries, dry run)" in timings:
+        seed = timings["seed loop (per-profile queries, dry run)"]
+        print(f"  speed-up vs seed loop: one day {seed / ours:.1f}x, evaluate only {seed / ours_eval:.1f}x"
+              "  (target >= 20x)")
+    print(f"  ours / bare GROUP BY: one day {ours / bare:.2f}, evaluate only {ours_eval / bare:.2f}"
+          "  (DuckDB target <= 2)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--profiles", type=int, default=10_000)
+    parser.add_argument("--days", type=int, default=180)
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--backend", choices=["both", "postgresql", "duckdb"], default="both")
+    args = parser.parse_args()
+    results = {}
+    if args.backend in ("both", "duckdb"):
+        folder = Path(tempfile.mkdtemp(prefix="bench_access_stim_"))
+        results["duckdb"] = bench_backend(Warehouse(f"duckdb:///{folder / 'bench.duckdb'}"), args)
+    if args.backend in ("both", "postgresql"):
+        from compliance_pipeline_tests import pg_server
+
+        admin_url, server = os.environ.get("COMPLIANCE_TEST_PG_URL"), None
+        if not admin_url:
+            admin_url, server = pg_server.start_server_url(Path(tempfile.mkdtemp(prefix="bench_pg_")))
+        name, url = pg_server.create_database(admin_url)
+        try:
+            results["postgresql"] = bench_backend(Warehouse(url), args)
+        finally:
+            pg_server.drop_database(admin_url, name)
+            if server is not None:
+                server.stop()
+    for backend, rows in results.items():
+        print_table(backend, rows)
+
+
+if __name__ == "__main__":
+    main()
