@@ -9,6 +9,7 @@ from compliance_pipeline.errors import InputError
 from compliance_pipeline.over_cap import core
 from compliance_pipeline.warehouse import Connection
 
+PLAN_WORK_MEM = "64MB"
 _COUNTED = "('pending', 'approved')"  # core.COUNTED_STATUSES, inlined: constants, not input
 
 # Every counted completed work ranked within its (access, payment unit) by (date_created, id)
@@ -110,6 +111,10 @@ def validate_sources(conn: Connection, opportunity_pk: int | None) -> None:
 
 def find_over_cap(conn: Connection, opportunity_pk: int | None) -> list[core.OverCapWork]:
     scope, params = _scope(opportunity_pk)
+    if conn.is_postgres:
+        # The ranking sorts every counted work in scope; the default 4MB work_mem spills that
+        # to disk (measured: 1.1 s -> 0.7 s at 500,000 works). Local to the transaction if any.
+        conn.execute("SELECT set_config('work_mem', ?, ?)", (PLAN_WORK_MEM, conn.in_transaction))
     works: list[core.OverCapWork] = []
     visits: list[tuple[int, str]] = []
     current = None
