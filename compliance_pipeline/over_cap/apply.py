@@ -74,60 +74,74 @@ def remediate(warehouse: Warehouse, *, run_id: str, now: datetime, dry_run: bool
     batch_size = core.validate_batch_size(batch_size)
     if not run_id:
         raise InputError("run_id must be a non-empty string")
-    if dry_run:
-        with warehouse.connect() as conn:
-            plan = _current_plan(conn, opportunity_id, plan_id, include_suspended, now)
-        return report(plan, run_id=run_id, dry_run=True, applied=False)
-    with warehouse.transaction() as conn:
-        plan = _current_plan(conn, opportunity_id, plan_id, include_suspended, now)
-        if not plan.is_empty:
+    with (warehouse.connect() if dry_run else warehouse.transaction()) as conn:
+        with _step("plan"):
+            scope = _scope(conn, opportunity_id, plan_id, include_suspended)
+            # The rows to lock: the reviewed plan's, or a fresh derivation's.
+            if plan_id is None:
+                expected = storage.derive_plan(conn, *scope, now)
+                to_lock = (sorted({w.access_id for w in expected.works}),
+                           [w.completed_work_id for w in expected.works])
+            else:
+                expected = None
+                to_lock = storage.load_plan_rows(conn, plan_id)
+        if conn.is_postgres and not dry_run:
+            with _step("lock"):
+                _lock(conn, *to_lock, batch_size=batch_size, lock_timeout_ms=lock_timeout_ms)
+        with _step("verify"):
+            # Under the locks (PostgreSQL) the data cannot move any more: this is the plan we
+            # apply, and it must be exactly the reviewed / freshly derived one.
+            plan = expected
+            if plan is None or (conn.is_postgres and not dry_run):
+                plan = storage.derive_plan(conn, *scope, now)
+            _require_same(conn, plan_id or expected.plan_id, plan, expected)
+        if not dry_run and not plan.is_empty:
             _apply(conn, plan, run_id=run_id, now=now, batch_size=batch_size,
-                   lock_timeout_ms=lock_timeout_ms, after_batch=after_batch)
-    return report(plan, run_id=run_id, dry_run=False, applied=not plan.is_empty)
+                   after_batch=after_batch)
+    return report(plan, run_id=run_id, dry_run=dry_run, applied=not dry_run and not plan.is_empty)
 
 
-def _current_plan(conn: Connection, opportunity_id: str | None, plan_id: str | None,
-                  include_suspended: bool, now: datetime) -> core.Plan:
-    """A fresh plan, or the reviewed one (plan_id) if the data still gives exactly it."""
-    with _step("plan"):
-        if plan_id is None:
-            return storage.derive_plan(conn, opportunity_id, include_suspended, now)
-        header = storage.load_plan_header(conn, plan_id)
-        if opportunity_id is not None and opportunity_id != header["opportunity_id"]:
-            raise InputError(f"opportunity_id {opportunity_id} differs from plan {plan_id}'s scope "
-                             f"({header['opportunity_id'] or 'all opportunities'})")
-        if include_suspended and not header["include_suspended"]:
-            raise InputError(f"include_suspended=true but plan {plan_id} was built without it")
-        plan = storage.derive_plan(conn, header["opportunity_id"], header["include_suspended"], now)
-        if plan.plan_id != plan_id:
-            reviewed = storage.load_plan_items(conn, plan_id)
-            raise StalePlanError(plan_id, plan.plan_id,
-                                 core.diff_items(reviewed, core.plan_items(plan.works)))
-        return plan
+def _scope(conn: Connection, opportunity_id: str | None, plan_id: str | None,
+           include_suspended: bool) -> tuple[str | None, bool]:
+    """(opportunity_id, include_suspended) to derive with: the config's, or the reviewed plan's."""
+    if plan_id is None:
+        return opportunity_id, include_suspended
+    header = storage.load_plan_header(conn, plan_id)
+    if opportunity_id is not None and opportunity_id != header["opportunity_id"]:
+        raise InputError(f"opportunity_id {opportunity_id} differs from plan {plan_id}'s scope "
+                         f"({header['opportunity_id'] or 'all opportunities'})")
+    if include_suspended and not header["include_suspended"]:
+        raise InputError(f"include_suspended=true but plan {plan_id} was built without it")
+    return header["opportunity_id"], bool(header["include_suspended"])
+
+
+def _require_same(conn: Connection, plan_id: str, current: core.Plan,
+                  expected: core.Plan | None) -> None:
+    if current.plan_id == plan_id:
+        return
+    before = (core.plan_items(expected.works) if expected is not None
+              else storage.load_plan_items(conn, plan_id))
+    raise StalePlanError(plan_id, current.plan_id, core.diff_items(before, core.plan_items(current.works)))
+
+
+def _lock(conn: Connection, access_ids: list[int], work_ids: list[int], *, batch_size: int,
+          lock_timeout_ms: int) -> None:
+    """Row locks on PostgreSQL, in id order and in batches: accesses, works, their visits."""
+    # Wait for concurrent writers, but not forever: a timeout fails cleanly (rollback).
+    conn.execute("SELECT set_config('lock_timeout', ?, true)", (f"{int(lock_timeout_ms)}ms",))
+    for ids in core.batches(access_ids, batch_size):
+        conn.query("SELECT id FROM opportunity_access WHERE id = ANY(?) ORDER BY id FOR UPDATE",
+                   (list(ids),))
+    for ids in core.batches(work_ids, batch_size):
+        conn.query("SELECT id FROM completed_work WHERE id = ANY(?) ORDER BY id FOR UPDATE",
+                   (list(ids),))
+        conn.query("SELECT id FROM user_visit WHERE completed_work_id = ANY(?) ORDER BY id"
+                   " FOR UPDATE", (list(ids),))
 
 
 def _apply(conn: Connection, plan: core.Plan, *, run_id: str, now: datetime, batch_size: int,
-           lock_timeout_ms: int, after_batch: BatchHook | None) -> None:
-    access_ids = sorted({w.access_id for w in plan.works})
+           after_batch: BatchHook | None) -> None:
     work_batches = list(core.batches(list(plan.works), batch_size))
-    if conn.is_postgres:
-        with _step("lock"):
-            # Wait for concurrent writers, but not forever: a timeout fails cleanly (rollback).
-            conn.execute("SELECT set_config('lock_timeout', ?, true)", (f"{int(lock_timeout_ms)}ms",))
-            conn.query("SELECT id FROM opportunity_access WHERE id = ANY(?) ORDER BY id FOR UPDATE",
-                       (access_ids,))
-            for batch in work_batches:
-                ids = [w.completed_work_id for w in batch]
-                conn.query("SELECT id FROM completed_work WHERE id = ANY(?) ORDER BY id FOR UPDATE",
-                           (ids,))
-                conn.query("SELECT id FROM user_visit WHERE completed_work_id = ANY(?)"
-                           " ORDER BY id FOR UPDATE", (ids,))
-        with _step("verify"):
-            # Rows may have changed between deriving and locking: re-derive under the lock.
-            locked = storage.derive_plan(conn, plan.opportunity_id, plan.include_suspended, now)
-            if locked.plan_id != plan.plan_id:
-                raise StalePlanError(plan.plan_id, locked.plan_id, core.diff_items(
-                    core.plan_items(plan.works), core.plan_items(locked.works)))
     with _step("save plan"):
         storage.save_plan(conn, plan, now)
     for number, batch in enumerate(work_batches, start=1):
@@ -136,7 +150,7 @@ def _apply(conn: Connection, plan: core.Plan, *, run_id: str, now: datetime, bat
             if after_batch is not None:
                 after_batch(number, len(work_batches))
     with _step("accrual"):
-        _recompute_accruals(conn, access_ids, run_id=run_id)
+        _recompute_accruals(conn, sorted({w.access_id for w in plan.works}), run_id=run_id)
     with _step("record run"):
         t = plan.totals()
         conn.execute(

@@ -145,13 +145,10 @@ def select_over_cap(works: Sequence[tuple[int, datetime, str]], max_visits: int)
 def plan_digest(opportunity_id: str | None, include_suspended: bool,
                 works: Iterable[OverCapWork]) -> str:
     """Content digest: the same scope and the same rows in the same states give the same id."""
-    payload = {
-        "opportunity_id": opportunity_id,
-        "include_suspended": include_suspended,
-        "items": sorted(plan_items(works)),
-    }
-    text = json.dumps(payload, separators=(",", ":"), sort_keys=True)
-    return hashlib.sha256(text.encode()).hexdigest()[:32]
+    digest = hashlib.sha256(json.dumps([opportunity_id, include_suspended]).encode())
+    for item in sorted(plan_items(works)):
+        digest.update(("%s:%d:%d:%s\n" % item).encode())
+    return digest.hexdigest()[:32]
 
 
 def plan_items(works: Iterable[OverCapWork]) -> list[tuple[str, int, int, str]]:

@@ -198,3 +198,10 @@ def load_plan_items(conn: Connection, plan_id: str) -> list[tuple[str, int, int,
     return conn.query(
         "SELECT table_name, row_id, completed_work_id, current_status FROM over_cap_plan_item"
         " WHERE plan_id = ? ORDER BY table_name, row_id", (plan_id,))
+
+
+def load_plan_rows(conn: Connection, plan_id: str) -> tuple[list[int], list[int]]:
+    """(access ids, completed work ids) a stored plan flips: what to lock before re-deriving."""
+    rows = conn.query("SELECT opportunity_access_id, row_id FROM over_cap_plan_item"
+                      " WHERE plan_id = ? AND table_name = 'completed_work'", (plan_id,))
+    return sorted({r[0] for r in rows}), sorted(r[1] for r in rows)
