@@ -8,6 +8,9 @@ loaded with COPY / Arrow). Measured, each the median of `--repeat` runs:
 - seed loop (PostgreSQL): a faithful copy of seed 000's run_once: per active profile one aggregate
   query, and for those above 3:1 one cooldown query (index on (profile_id, generated_at)). Dry run,
   so the data stays the same for every repeat (the seed's writes only touch flagged profiles).
+- Steady state: earlier partitions materialized (month boundaries too), and the stimulating
+  profiles' last flags spread over the past 30 days (so ~1/30 of them flag today, as they would
+  day after day with a 30-day cooldown). The seed sees the same stamps; outcomes are compared.
 - ours, one day: traffic_six_month_aggregates for day D (running sums: reads day D's studies and the
   stored rows of D-1 and of the window start) + access_stimulation_flags for D (decide, write the
   history row of every profile, stamps, ToDos), in steady state (earlier partitions materialized).
@@ -112,10 +115,19 @@ def prepare(warehouse: Warehouse, profiles: int, days: int) -> tuple[date, dict]
     counts = demo.load_demo(warehouse, seed=11, scale=scale, anchor=ANCHOR, days=days)
     day = ANCHOR
     as_of = core.as_of_for_partition(day)
+    # Steady state of the flags too: a stimulating profile re-flags every cooldown (30 days),
+    # so stamps are spread over the last 30 days and about 1/30 of them flag on any one day.
+    with warehouse.transaction() as conn:
+        conn.execute(
+            "UPDATE cdr_ingestion_profiles SET access_stim_flagged_at = CAST(? AS TIMESTAMPTZ)"
+            " - (CAST(id % 30 AS INTEGER) + 1) * INTERVAL '1 day' WHERE name LIKE 'stimulating-%'",
+            (as_of,))
     # Steady state: the partitions a day reads (its previous day and the one ending at its
     # window start) were materialized on earlier days; the first ones bootstrap from the studies.
     with warehouse.transaction() as conn:
-        storage.refresh_partition_aggregates(conn, core.window_start(as_of).date() - timedelta(days=1))
+        start = core.window_start(as_of)
+        for _, month_start, _ in core.month_segments(start, as_of):  # window start + each month's 1st
+            storage.refresh_partition_aggregates(conn, month_start.date() - timedelta(days=1))
         storage.refresh_partition_aggregates(conn, day - timedelta(days=1))
     if warehouse.backend == "postgresql":
         with warehouse.connect() as conn:

@@ -37,12 +37,16 @@ class MonitorResult:
 
 
 def _decide(conn: Connection, totals: list[core.ProfileTotals], as_of: datetime, threshold: float,
-            cooldown_days: int) -> tuple[list[core.Evaluation], dict[int, dict]]:
+            cooldown_days: int, partition_day: date | None) -> tuple[list[core.Evaluation], dict[int, dict]]:
     last = storage.last_flagged(conn, as_of, cooldown_days)
     evaluations = [core.evaluate(t, last_flagged_at=last.get(t.profile_id), as_of=as_of,
                                  threshold=threshold, cooldown_days=cooldown_days) for t in totals]
     flagged = [ev for ev in evaluations if ev.flagged]
-    months = storage.month_breakdown(conn, [ev.profile_id for ev in flagged], core.window_start(as_of), as_of)
+    flagged_ids = [ev.profile_id for ev in flagged]
+    if partition_day is not None:
+        months = storage.month_breakdown_from_totals(conn, flagged_ids, partition_day)
+    else:
+        months = storage.month_breakdown(conn, flagged_ids, core.window_start(as_of), as_of)
     evidences = {ev.profile_id: core.evidence(ev, as_of=as_of, threshold=threshold, months=months[ev.profile_id])
                  for ev in flagged}
     return evaluations, evidences
@@ -52,9 +56,11 @@ def _write(conn: Connection, as_of: datetime, threshold: float, cooldown_days: i
            evaluations: list[core.Evaluation], evidences: dict[int, dict]) -> dict[str, int]:
     history_rows = storage.replace_evaluations(conn, as_of, threshold, cooldown_days, evaluations, evidences)
     stamped = storage.stamp_flagged_profiles(conn, as_of)
+    flagged = [ev for ev in evaluations if ev.flagged]
+    queued = storage.queued_keys(conn, TODO_TOPIC, [core.todo_key(ev.profile_id, as_of) for ev in flagged])
     enqueued = 0
-    for ev in evaluations:
-        if ev.flagged:
+    for ev in flagged:
+        if core.todo_key(ev.profile_id, as_of) not in queued:  # a re-run finds them all queued
             enqueued += outbox.enqueue(conn, topic=TODO_TOPIC, key=core.todo_key(ev.profile_id, as_of),
                                        payload=core.todo_payload(ev, evidences[ev.profile_id]), now=as_of)
     return {"history_rows": history_rows, "stamped": stamped, "todos_enqueued": enqueued}
@@ -74,7 +80,7 @@ def run(warehouse: Warehouse, *, as_of: datetime, dry_run: bool = False,
             totals = storage.partition_totals(conn, partition_day)
         else:
             totals = storage.window_totals_from_studies(conn, core.window_start(as_of), as_of)
-        evaluations, evidences = _decide(conn, totals, as_of, threshold, cooldown_days)
+        evaluations, evidences = _decide(conn, totals, as_of, threshold, cooldown_days, partition_day)
         written = {} if dry_run else _write(conn, as_of, threshold, cooldown_days, evaluations, evidences)
     summaries = [core.summary(ev, dry_run=dry_run, evidence_payload=evidences.get(ev.profile_id))
                  for ev in evaluations]

@@ -32,15 +32,18 @@ def window_totals_from_studies(conn: Connection, start: datetime, end: datetime)
     return [core.ProfileTotals(int(p), int(t), int(o)) for p, t, o in rows]
 
 
-def _profiles_without_row(conn: Connection, partition_day: date) -> list[int]:
+def _profiles_without_rows(conn: Connection, prev_day: date, base_day: date) -> tuple[list[int], list[int]]:
+    """Active profiles with no stored running sums at prev_day, and at base_day."""
     rows = conn.query(
         """
-        SELECT p.id FROM cdr_ingestion_profiles p
-        WHERE p.active AND NOT EXISTS (
-            SELECT 1 FROM access_stim_aggregates a WHERE a.partition_day = ? AND a.profile_id = p.id)""",
-        (partition_day,),
+        SELECT p.id, prev.profile_id IS NULL, base.profile_id IS NULL
+        FROM cdr_ingestion_profiles p
+        LEFT JOIN access_stim_aggregates prev ON prev.partition_day = ? AND prev.profile_id = p.id
+        LEFT JOIN access_stim_aggregates base ON base.partition_day = ? AND base.profile_id = p.id
+        WHERE p.active AND (prev.profile_id IS NULL OR base.profile_id IS NULL)""",
+        (prev_day, base_day),
     )
-    return [int(r[0]) for r in rows]
+    return [int(r[0]) for r in rows if r[1]], [int(r[0]) for r in rows if r[2]]
 
 
 def _running_totals_cte(name: str) -> str:
@@ -62,8 +65,7 @@ def refresh_partition_aggregates(conn: Connection, partition_day: date) -> int:
     day_start = as_of - timedelta(days=1)
     prev_day = partition_day - timedelta(days=1)
     base_day = start.date() - timedelta(days=1)  # the partition whose as_of is our window start
-    missing_prev = _profiles_without_row(conn, prev_day)
-    missing_base = _profiles_without_row(conn, base_day)
+    missing_prev, missing_base = _profiles_without_rows(conn, prev_day, base_day)
     conn.execute("DELETE FROM access_stim_aggregates WHERE partition_day = ?", (partition_day,))
     conn.execute(
         f"""
@@ -91,8 +93,7 @@ def refresh_partition_aggregates(conn: Connection, partition_day: date) -> int:
          base_day, missing_base, start,
          partition_day, as_of, start),
     )
-    return int(conn.scalar("SELECT count(*) FROM access_stim_aggregates WHERE partition_day = ?",
-                           (partition_day,)))
+    return conn.rowcount
 
 
 def partition_totals(conn: Connection, partition_day: date) -> list[core.ProfileTotals]:
@@ -134,7 +135,8 @@ def last_flagged(conn: Connection, as_of: datetime, cooldown_days: int) -> dict[
 
 def month_breakdown(conn: Connection, profile_ids: list[int], start: datetime,
                     end: datetime) -> dict[int, list[core.MonthMinutes]]:
-    """Per calendar month minutes of the few flagged profiles (uses the (profile, time) index)."""
+    """Per calendar month minutes of the few flagged profiles, from the studies (index on
+    (profile_id, generated_at)). Works for any instant; see month_breakdown_from_totals."""
     if not profile_ids:
         return {}
     rows = conn.query(
@@ -149,6 +151,34 @@ def month_breakdown(conn: Connection, profile_ids: list[int], start: datetime,
     labels = [label for label, _, _ in core.month_segments(start, end)]
     return {pid: [core.MonthMinutes(label, *found.get((pid, label), (0, 0))) for label in labels]
             for pid in profile_ids}
+
+
+def month_breakdown_from_totals(conn: Connection, profile_ids: list[int],
+                                partition_day: date) -> dict[int, list[core.MonthMinutes]]:
+    """The same months as differences of stored running sums at the month boundaries (the
+    partitions ending on each 1st), ~8 rows per profile; profiles missing a boundary row
+    (partitions not materialized yet) fall back to the studies."""
+    as_of = core.as_of_for_partition(partition_day)
+    segments = core.month_segments(core.window_start(as_of), as_of)
+    boundaries = [seg_start for _, seg_start, _ in segments] + [as_of]
+    days = [b.date() - timedelta(days=1) for b in boundaries]  # partition whose as_of is b
+    rows = conn.query(
+        "SELECT partition_day, profile_id, total_term_minutes, total_orig_minutes FROM access_stim_aggregates"
+        " WHERE partition_day = ANY(?) AND profile_id = ANY(?)",
+        (days, profile_ids),
+    ) if profile_ids else []
+    totals = {(d, int(p)): (int(t), int(o)) for d, p, t, o in rows}
+    result: dict[int, list[core.MonthMinutes]] = {}
+    missing = []
+    for pid in profile_ids:
+        points = [totals.get((d, pid)) for d in days]
+        if None in points:
+            missing.append(pid)
+            continue
+        result[pid] = [core.MonthMinutes(label, b[0] - a[0], b[1] - a[1])
+                       for (label, _, _), a, b in zip(segments, points, points[1:])]
+    result.update(month_breakdown(conn, missing, boundaries[0], as_of))
+    return result
 
 
 def replace_evaluations(conn: Connection, as_of: datetime, threshold: float, cooldown_days: int,
@@ -178,6 +208,13 @@ def stamp_flagged_profiles(conn: Connection, as_of: datetime) -> int:
         (as_of, core.FLAGGED),
     )
     return conn.rowcount
+
+
+def queued_keys(conn: Connection, topic: str, keys: list[str]) -> set[str]:
+    if not keys:
+        return set()
+    rows = conn.query("SELECT message_key FROM outbox WHERE topic = ? AND message_key = ANY(?)", (topic, keys))
+    return {r[0] for r in rows}
 
 
 def history(conn: Connection, profile_id: int | None = None) -> list[dict]:
