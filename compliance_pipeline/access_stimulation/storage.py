@@ -46,16 +46,22 @@ def _profiles_without_rows(conn: Connection, prev_day: date, base_day: date) -> 
     return [int(r[0]) for r in rows if r[1]], [int(r[0]) for r in rows if r[2]]
 
 
-def _running_totals_cte(name: str) -> str:
-    """Running totals before an instant: the stored row of the partition ending at that
-    instant, or (for profiles without one: first run, newly active) a sum over the studies."""
-    return f"""{name} AS (
+def _running_totals_cte(name: str, day: date, missing: list[int], before: datetime) -> tuple[str, list]:
+    """Running totals before an instant: the stored rows of the partition ending at that instant,
+    plus, only for profiles without one (first run, newly active), a sum over their studies.
+    The fallback is left out when nobody needs it: DuckDB would scan every study for it."""
+    sql = f"""{name} AS (
             SELECT profile_id, total_term_minutes AS term, total_orig_minutes AS orig
-            FROM access_stim_aggregates WHERE partition_day = ?
+            FROM access_stim_aggregates WHERE partition_day = ?"""
+    params: list = [day]
+    if missing:
+        sql += f"""
             UNION ALL
             SELECT profile_id, {_TERM}, {_ORIG}
             FROM cdr_traffic_studies WHERE profile_id = ANY(?) AND generated_at < ?
-            GROUP BY profile_id)"""
+            GROUP BY profile_id"""
+        params += [missing, before]
+    return sql + ")", params
 
 
 def refresh_partition_aggregates(conn: Connection, partition_day: date) -> int:
@@ -66,6 +72,8 @@ def refresh_partition_aggregates(conn: Connection, partition_day: date) -> int:
     prev_day = partition_day - timedelta(days=1)
     base_day = start.date() - timedelta(days=1)  # the partition whose as_of is our window start
     missing_prev, missing_base = _profiles_without_rows(conn, prev_day, base_day)
+    prev_sql, prev_params = _running_totals_cte("prev", prev_day, missing_prev, day_start)
+    base_sql, base_params = _running_totals_cte("base", base_day, missing_base, start)
     conn.execute("DELETE FROM access_stim_aggregates WHERE partition_day = ?", (partition_day,))
     conn.execute(
         f"""
@@ -75,8 +83,8 @@ def refresh_partition_aggregates(conn: Connection, partition_day: date) -> int:
             SELECT profile_id, {_TERM} AS term, {_ORIG} AS orig
             FROM cdr_traffic_studies WHERE generated_at >= ? AND generated_at < ?
             GROUP BY profile_id),
-        {_running_totals_cte("prev")},
-        {_running_totals_cte("base")},
+        {prev_sql},
+        {base_sql},
         totals AS (
             SELECT p.id AS profile_id,
                    COALESCE(prev.term, 0) + COALESCE(d.term, 0) AS term,
@@ -88,10 +96,7 @@ def refresh_partition_aggregates(conn: Connection, partition_day: date) -> int:
         SELECT CAST(? AS DATE), t.profile_id, CAST(? AS TIMESTAMPTZ), CAST(? AS TIMESTAMPTZ),
                t.term - COALESCE(b.term, 0), t.orig - COALESCE(b.orig, 0), t.term, t.orig
         FROM totals t LEFT JOIN base b ON b.profile_id = t.profile_id""",
-        (day_start, as_of,
-         prev_day, missing_prev, day_start,
-         base_day, missing_base, start,
-         partition_day, as_of, start),
+        [day_start, as_of, *prev_params, *base_params, partition_day, as_of, start],
     )
     return conn.rowcount
 
