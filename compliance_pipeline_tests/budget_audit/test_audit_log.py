@@ -34,7 +34,7 @@ def _rows(draws: list[dict]) -> list[dict]:
                  offset=d["offset"], remaining=d["remaining"]) for i, d in enumerate(ordered)]
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(draws=st.lists(row_strategy, max_size=25), gates_off=st.booleans(), split=st.integers(0, 25),
        pct=st.sampled_from([5.0, 0.5, 0.0]))
 def test_rollups_match_the_seed_on_the_same_rows(tmp_path_factory, draws, gates_off, split, pct):

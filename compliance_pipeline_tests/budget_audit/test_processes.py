@@ -86,7 +86,7 @@ def test_two_writers_appending_5000_rows_each_give_10000_rows(tmp_path):
         rng = random.Random(sys.argv[2])
         done = 0
         while done < 5000:
-            size = min(rng.choice([1, 1, 1, 3, 20, 100]), 5000 - done)
+            size = min(rng.choice([1, 1, 3, 20, 100, 250]), 5000 - done)
             log.log_slots([row(done + k, sys.argv[2]) for k in range(size)])
             done += size
     """
@@ -104,7 +104,7 @@ def test_compaction_beside_a_reader_and_a_writer_loses_and_doubles_nothing(tmp_p
     log_dir = tmp_path / "log"
     writer = _child("""
         done = 0
-        while done < 1000:
+        while done < 600:
             size = random.choice([1, 2, 5])
             log.log_slots([row(done + k, "w") for k in range(size)])
             done += size
@@ -128,6 +128,6 @@ def test_compaction_beside_a_reader_and_a_writer_loses_and_doubles_nothing(tmp_p
     out, err = compactor.communicate(timeout=60)
     assert compactor.returncode == 0 and writer.returncode == 0, err + writer.stderr.read()
     assert int(out) >= 1 and reads >= 5
-    assert _assert_unique(log) >= 1000
+    assert _assert_unique(log) >= 600
     assert log.compact_day(T0.date()).files_after == 1
     assert _assert_unique(log) == log.daily_summary(T0.date())["slots"]
