@@ -19,7 +19,6 @@ from compliance_pipeline.alerts.core import Edge, clear_detail, evaluate_rule, o
 from compliance_pipeline.alerts.machine import ACTIVE, CLEAR, ONSET, RuleState
 from compliance_pipeline.alerts.rules import Rule, validate_rule
 from compliance_pipeline.errors import InputError
-from compliance_pipeline.outbox import enqueue
 from compliance_pipeline.warehouse import Connection, Warehouse
 
 TOPIC = "alert_webhook"
@@ -62,7 +61,7 @@ def _valid_rules(rows: list[dict], report: PassReport) -> list[Rule]:
     return rules
 
 
-def _restore(conn: Connection, rules: list[Rule], report: PassReport, now: datetime,
+def _restore(conn: Connection, rules: list[Rule], report: PassReport, messages: list,
              log: logging.Logger) -> list[_RuleRun]:
     stored = storage.load_states(conn)
     runs, closes = [], []
@@ -79,24 +78,24 @@ def _restore(conn: Connection, rules: list[Rule], report: PassReport, now: datet
             report.reset_rules += 1
             if saved.open_event_id is not None:
                 closes.append((saved.watermark, None, saved.peak, "closed: rule changed", saved.open_event_id))
-                _announce(conn, rule, saved.open_event_id, "clear", saved.watermark, None, saved.peak, now,
-                          reason="rule_changed")
+                messages.append(_message(rule, saved.open_event_id, "clear", saved.watermark, None, saved.peak,
+                                         reason="rule_changed"))
                 log.warning(f"[ALERT:CLEAR] {rule.unit_id} '{rule.name}': rule changed, open alert closed")
         runs.append(run)
     storage.clear_events(conn, closes)
     return runs
 
 
-def _announce(conn: Connection, rule: Rule, event_id: int | None, kind: str, at: datetime, value: float | None,
-              peak: float | None, now: datetime, reason: str | None = None) -> None:
-    """Queue the webhook message for one event edge (idempotent on its key)."""
+def _message(rule: Rule, event_id: int | None, kind: str, at: datetime, value: float | None,
+             peak: float | None, reason: str | None = None) -> tuple[str, dict]:
+    """The webhook message for one event edge, keyed so it is queued and delivered once."""
     key = f"alert:{rule.unit_id}:{rule.id}:{kind}:{at.isoformat()}"
     payload = {"kind": kind, "event_id": event_id, "unit_id": rule.unit_id, "rule_id": rule.id,
                "rule_name": rule.name, "metric": rule.metric, "comparison": rule.comparison,
                "threshold_db": rule.threshold_db, "at": at.isoformat(), "value": value, "peak_value": peak}
     if reason:
         payload["reason"] = reason
-    enqueue(conn, topic=TOPIC, key=key, payload=payload, now=now)
+    return key, payload
 
 
 def evaluate_pass(warehouse: Warehouse, *, now: datetime, log: logging.Logger = logger) -> PassReport:
@@ -105,7 +104,8 @@ def evaluate_pass(warehouse: Warehouse, *, now: datetime, log: logging.Logger = 
     with warehouse.transaction() as conn:
         storage.lock_pass(conn)
         rules = _valid_rules(storage.enabled_rule_rows(conn), report)
-        runs = _restore(conn, rules, report, now, log)
+        messages: list[tuple[str, dict]] = []
+        runs = _restore(conn, rules, report, messages, log)
         marked = [(r.rule.unit_id, r.rule.id, r.watermark) for r in runs if r.watermark is not None]
         counts = storage.count_through_watermarks(conn, marked)
         since: dict[str, datetime | None] = {}
@@ -115,7 +115,7 @@ def evaluate_pass(warehouse: Warehouse, *, now: datetime, log: logging.Logger = 
             since[unit] = None if bound is None or run.watermark is None else min(bound, run.watermark)
         readings = storage.read_snapshots(conn, since, sorted({r.rule.metric for r in runs}))
         outcomes = [_evaluate(run, readings.get(run.rule.unit_id), counts, report) for run in runs]
-        _write(conn, runs, outcomes, report, now, log)
+        _write(conn, runs, outcomes, report, messages, now, log)
     report.rules = len(runs)
     return report
 
@@ -158,8 +158,8 @@ def _at(edge: Edge) -> datetime:
     return storage.to_datetime(round(edge.at * 1e6))
 
 
-def _write(conn: Connection, runs: list[_RuleRun], outcomes: list, report: PassReport, now: datetime,
-           log: logging.Logger) -> None:
+def _write(conn: Connection, runs: list[_RuleRun], outcomes: list, report: PassReport, messages: list,
+           now: datetime, log: logging.Logger) -> None:
     ids = iter(storage.next_event_ids(conn, sum(e.kind == ONSET for o in outcomes for e in o.edges)))
     new_rows: dict[int, list] = {}
     clears, states = [], []
@@ -181,7 +181,7 @@ def _write(conn: Connection, runs: list[_RuleRun], outcomes: list, report: PassR
                     clears.append((at, edge.value, edge.peak, None, open_id))
                 report.cleared += 1
                 log.warning(f"[ALERT:CLEAR] {rule.unit_id} '{rule.name}': {clear_detail(edge.value, edge.peak)}")
-            _announce(conn, rule, open_id, edge.kind, at, edge.value, edge.peak, now)
+            messages.append(_message(rule, open_id, edge.kind, at, edge.value, edge.peak))
             if edge.kind == CLEAR:
                 open_id = None
         state = run.state
@@ -192,3 +192,4 @@ def _write(conn: Connection, runs: list[_RuleRun], outcomes: list, report: PassR
     storage.insert_events(conn, [tuple(r) for r in new_rows.values()])
     storage.clear_events(conn, clears)
     storage.replace_states(conn, [r.rule.id for r in runs], states)
+    storage.enqueue_messages(conn, TOPIC, messages, now)
