@@ -76,29 +76,18 @@ def record_from_tick(tick: Any) -> SlotRecord:
     Every field is required (the seed's getattr defaults would log made-up zeros); `date`
     is derived from the timestamp and, when given, must agree with it.
     """
-    if isinstance(tick, SlotRecord):
-        get = lambda name: getattr(tick, name)  # noqa: E731
-        has = lambda name: True  # noqa: E731
-    elif isinstance(tick, dict):
-        get = lambda name: tick[_key(tick, name)]  # noqa: E731
-        has = lambda name: _key(tick, name) in tick  # noqa: E731
-    else:
-        get = lambda name: getattr(tick, _attr(tick, name))  # noqa: E731
-        has = lambda name: hasattr(tick, _attr(tick, name))  # noqa: E731
-
+    given = _given_fields(tick)
     values: dict[str, Any] = {}
     for name in COLUMNS:
-        if name == "date":
-            continue
-        if not has(name):
+        if name != "date" and name not in given:
             raise InputError(f"{name} is missing")
-        values[name] = get(name)
+        values[name] = given.get(name)
 
     timestamp = _utc_timestamp(values["timestamp"])
     values["timestamp"] = timestamp
     values["date"] = timestamp.date().isoformat()
-    if has("date") and get("date") is not None and str(get("date")) != values["date"]:
-        raise InputError(f"date {get('date')!r} is not the UTC date of timestamp {timestamp.isoformat()}")
+    if given.get("date") is not None and str(given["date"]) != values["date"]:
+        raise InputError(f"date {given['date']!r} is not the UTC date of timestamp {timestamp.isoformat()}")
     values["slot_index"] = _integer("slot_index", values["slot_index"])
     for name in _FLOATS:
         values[name] = _finite(name, values[name])
@@ -112,14 +101,20 @@ def record_from_tick(tick: Any) -> SlotRecord:
     return SlotRecord(**values)
 
 
-def _key(mapping: dict, name: str) -> str:
-    alias = TICK_ATTRIBUTES.get(name)
-    return alias if name not in mapping and alias in mapping else name
-
-
-def _attr(obj: Any, name: str) -> str:
-    alias = TICK_ATTRIBUTES.get(name)
-    return alias if alias and not hasattr(obj, name) and hasattr(obj, alias) else name
+def _given_fields(tick: Any) -> dict[str, Any]:
+    """The SlotRecord fields a record, mapping or tick object provides (tick names mapped)."""
+    if isinstance(tick, dict):
+        has, get = tick.__contains__, tick.__getitem__
+    else:
+        has, get = (lambda name: hasattr(tick, name)), (lambda name: getattr(tick, name))
+    given = {}
+    for name in COLUMNS:
+        alias = TICK_ATTRIBUTES.get(name)
+        if has(name):
+            given[name] = get(name)
+        elif alias and has(alias):
+            given[name] = get(alias)
+    return given
 
 
 def _utc_timestamp(value: Any) -> datetime:
