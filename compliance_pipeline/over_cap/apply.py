@@ -225,9 +225,11 @@ def _recompute_accruals(conn: Connection, access_ids: list[int], *, run_id: str)
         f" a.payment_accrued, t.total, NULL, NULL FROM opportunity_access a JOIN ({totals}) t"
         " ON t.access_id = a.id",
         (run_id, access_ids))
+    # The new totals are in the log rows just written: no second aggregation over the works.
     conn.execute(
-        f"UPDATE opportunity_access SET payment_accrued = t.total FROM ({totals}) t"
-        " WHERE t.access_id = opportunity_access.id", (access_ids,))
+        "UPDATE opportunity_access SET payment_accrued = l.new_payment_accrued"
+        " FROM over_cap_remediation_log l WHERE l.run_id = ? AND l.table_name = 'opportunity_access'"
+        " AND l.row_id = opportunity_access.id", (run_id,))
 
 
 def report(plan: core.Plan, *, run_id: str | None, dry_run: bool, applied: bool) -> dict:
