@@ -46,12 +46,12 @@ def daily_summaries(warehouse: Warehouse, first: date, last: date) -> list[dict]
             (first, last))
 
 
-def weekly_reports(warehouse: Warehouse, *, scope: str = "to_date", upto: date | None = None) -> list[dict]:
+def weekly_reports(warehouse: Warehouse, *, scope: str = "to_date") -> list[dict]:
+    """Stored reports of one scope ('week' or 'to_date'), oldest week first."""
     with warehouse.connect() as conn:
         return conn.query_dicts(
-            f"SELECT {', '.join(WEEKLY_COLUMNS)} FROM {WEEKLY_TABLE}"
-            " WHERE scope = ? AND (CAST(? AS DATE) IS NULL OR week_start <= ?) ORDER BY week_start",
-            (scope, upto, upto))
+            f"SELECT {', '.join(WEEKLY_COLUMNS)} FROM {WEEKLY_TABLE} WHERE scope = ? ORDER BY week_start",
+            (scope,))
 
 
 def clear_outputs(warehouse: Warehouse) -> None:
