@@ -22,9 +22,14 @@ class MonitorResult:
     as_of: datetime
     dry_run: bool
     evaluations: list[core.Evaluation]
-    summaries: list[dict]
     evidences: dict[int, dict]
     written: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def summaries(self) -> list[dict]:
+        """The seed's per-profile dicts (built on demand: the asset only needs counts)."""
+        return [core.summary(ev, dry_run=self.dry_run, evidence_payload=self.evidences.get(ev.profile_id))
+                for ev in self.evaluations]
 
     def reason_counts(self) -> dict[str, int]:
         counts = dict.fromkeys(core.REASONS, 0)
@@ -75,13 +80,11 @@ def run(warehouse: Warehouse, *, as_of: datetime, dry_run: bool = False,
     as_of = core.utc(as_of)
     with warehouse.connect() as conn, conn.transaction():
         if partition_day is not None:
-            if storage.partition_missing(conn, partition_day):
-                raise InputError(f"partition {partition_day} of traffic_six_month_aggregates is not materialized")
             totals = storage.partition_totals(conn, partition_day)
+            if not totals and storage.has_active_profiles(conn):
+                raise InputError(f"partition {partition_day} of traffic_six_month_aggregates is not materialized")
         else:
             totals = storage.window_totals_from_studies(conn, core.window_start(as_of), as_of)
         evaluations, evidences = _decide(conn, totals, as_of, threshold, cooldown_days, partition_day)
         written = {} if dry_run else _write(conn, as_of, threshold, cooldown_days, evaluations, evidences)
-    summaries = [core.summary(ev, dry_run=dry_run, evidence_payload=evidences.get(ev.profile_id))
-                 for ev in evaluations]
-    return MonitorResult(as_of, dry_run, evaluations, summaries, evidences, written)
+    return MonitorResult(as_of, dry_run, evaluations, evidences, written)

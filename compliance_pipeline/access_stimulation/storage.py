@@ -32,18 +32,16 @@ def window_totals_from_studies(conn: Connection, start: datetime, end: datetime)
     return [core.ProfileTotals(int(p), int(t), int(o)) for p, t, o in rows]
 
 
-def _profiles_without_rows(conn: Connection, prev_day: date, base_day: date) -> tuple[list[int], list[int]]:
-    """Active profiles with no stored running sums at prev_day, and at base_day."""
+def _profiles_without_row(conn: Connection, partition_day: date) -> list[int]:
+    """Active profiles with no stored running sums at partition_day."""
     rows = conn.query(
         """
-        SELECT p.id, prev.profile_id IS NULL, base.profile_id IS NULL
-        FROM cdr_ingestion_profiles p
-        LEFT JOIN access_stim_aggregates prev ON prev.partition_day = ? AND prev.profile_id = p.id
-        LEFT JOIN access_stim_aggregates base ON base.partition_day = ? AND base.profile_id = p.id
-        WHERE p.active AND (prev.profile_id IS NULL OR base.profile_id IS NULL)""",
-        (prev_day, base_day),
+        SELECT p.id FROM cdr_ingestion_profiles p
+        WHERE p.active AND NOT EXISTS (
+            SELECT 1 FROM access_stim_aggregates a WHERE a.partition_day = ? AND a.profile_id = p.id)""",
+        (partition_day,),
     )
-    return [int(r[0]) for r in rows if r[1]], [int(r[0]) for r in rows if r[2]]
+    return [int(r[0]) for r in rows]
 
 
 def _running_totals_cte(name: str, day: date, missing: list[int], before: datetime) -> tuple[str, list]:
@@ -71,7 +69,8 @@ def refresh_partition_aggregates(conn: Connection, partition_day: date) -> int:
     day_start = as_of - timedelta(days=1)
     prev_day = partition_day - timedelta(days=1)
     base_day = start.date() - timedelta(days=1)  # the partition whose as_of is our window start
-    missing_prev, missing_base = _profiles_without_rows(conn, prev_day, base_day)
+    missing_prev = _profiles_without_row(conn, prev_day)
+    missing_base = _profiles_without_row(conn, base_day)
     prev_sql, prev_params = _running_totals_cte("prev", prev_day, missing_prev, day_start)
     base_sql, base_params = _running_totals_cte("base", base_day, missing_base, start)
     conn.execute("DELETE FROM access_stim_aggregates WHERE partition_day = ?", (partition_day,))
@@ -110,11 +109,8 @@ def partition_totals(conn: Connection, partition_day: date) -> list[core.Profile
     return [core.ProfileTotals(int(p), int(t), int(o)) for p, t, o in rows]
 
 
-def partition_missing(conn: Connection, partition_day: date) -> bool:
-    """True when active profiles exist but the partition's aggregates were never written."""
-    return not conn.scalar("SELECT count(*) FROM access_stim_aggregates WHERE partition_day = ?",
-                           (partition_day,)) and bool(
-        conn.scalar("SELECT count(*) FROM cdr_ingestion_profiles WHERE active"))
+def has_active_profiles(conn: Connection) -> bool:
+    return conn.scalar("SELECT count(*) FROM cdr_ingestion_profiles WHERE active") > 0
 
 
 def last_flagged(conn: Connection, as_of: datetime, cooldown_days: int) -> dict[int, datetime]:
