@@ -26,6 +26,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import numpy as np
+import pandas  # noqa: F401  (imported up front: the PostgreSQL read uses it; import time is not pass time)
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 

@@ -130,16 +130,35 @@ def _fetch_columns(conn: Connection, sql: str, params: list, width: int) -> list
     if not conn.is_postgres:
         fetched = conn.raw.execute(sql, params).fetchnumpy()
         return [np.ma.asarray(fetched[name]) for name in list(fetched)[:width]]
-    rows = conn.query(sql, params)
-    if not rows:
+    return _copy_columns(conn, sql, params, width)
+
+
+def _copy_columns(conn: Connection, sql: str, params: list, width: int) -> list[np.ndarray]:
+    """PostgreSQL: COPY the result out as CSV and parse it in C (pandas): several times faster
+    than building a Python tuple per row. Parameters are bound by psycopg2's own mogrify."""
+    import io
+
+    import pandas as pd
+
+    from compliance_pipeline.warehouse.placeholders import to_pyformat
+
+    query = conn.raw.cursor().mogrify(to_pyformat(sql), params).decode()
+    buffer = io.StringIO()
+    conn.raw.cursor().copy_expert(f"COPY ({query}) TO STDOUT WITH (FORMAT csv)", buffer)
+    buffer.seek(0)
+    if not buffer.getvalue():
         return [np.ma.masked_array(np.zeros(0)) for _ in range(width)]
-    columns = list(zip(*rows))
+    # Only an empty field is NULL; a stored 'NaN' is a (non-missing) value, as in the seed.
+    frame = pd.read_csv(buffer, header=None, keep_default_na=False, na_values=[""])
     arrays = []
-    for column in columns:
-        mask = np.fromiter((v is None for v in column), dtype=bool, count=len(column))
-        data = np.array([0.0 if v is None else v for v in column], dtype=float) if mask.any() \
-            else np.array(column, dtype=float)
-        arrays.append(np.ma.masked_array(data, mask=mask))
+    for i in range(width):
+        column = frame[i]
+        mask = column.isna().to_numpy()
+        if column.dtype == object:  # a 'NaN' text in the column: the rare slow path, float() per value
+            values = np.array([0.0 if missing else float(v) for v, missing in zip(column, mask)])
+        else:
+            values = column.to_numpy(dtype=float, na_value=0.0)
+        arrays.append(np.ma.masked_array(values, mask=mask))
     return arrays
 
 

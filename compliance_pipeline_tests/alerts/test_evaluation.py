@@ -138,3 +138,12 @@ def test_split_passes_with_persisted_state_equal_one_pass(warehouse, data):
     fields = ("onset_at", "onset_value", "peak_value", "clear_at", "clear_value", "status")
     assert [[e[f] for f in fields] for e in events(warehouse, split)] == \
         [[e[f] for f in fields] for e in events(warehouse, whole)]
+
+
+def test_a_stored_nan_is_a_reading_that_breaks_an_edge_not_a_skip(warehouse):
+    # The seed's float(nan) succeeds: the reading is evaluated, exceeds nothing, and resets the edge.
+    add_rule(warehouse, duration_s=60.0)
+    add_snapshots(warehouse, "u1", [75.0, float("nan"), 75.0, 75.0])
+    report = evaluate_pass(warehouse, now=NOW)
+    assert (report.evaluated, report.skipped_missing) == (4, 0)
+    assert events(warehouse)[0]["onset_at"] == T0 + timedelta(minutes=3)
