@@ -32,7 +32,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from compliance_pipeline.access_stimulation import core, demo, monitor, storage  # noqa: E402
+from compliance_pipeline.access_stimulation import core, demo, monitor, sums  # noqa: E402
 from compliance_pipeline.warehouse import Warehouse  # noqa: E402
 from compliance_pipeline.warehouse.schema import init_schema  # noqa: E402
 
@@ -87,7 +87,7 @@ def seed_loop(pg_dsn: str, as_of: datetime) -> dict:
 
 def ours_one_day(warehouse: Warehouse, day: date, dry_run: bool) -> monitor.MonitorResult:
     with warehouse.transaction() as conn:
-        storage.refresh_partition_aggregates(conn, day)
+        sums.refresh_partition_aggregates(conn, day)
     return monitor.run(warehouse, as_of=core.as_of_for_partition(day), dry_run=dry_run, partition_day=day)
 
 
@@ -127,8 +127,8 @@ def prepare(warehouse: Warehouse, profiles: int, days: int) -> tuple[date, dict]
     with warehouse.transaction() as conn:
         start = core.window_start(as_of)
         for _, month_start, _ in core.month_segments(start, as_of):  # window start + each month's 1st
-            storage.refresh_partition_aggregates(conn, month_start.date() - timedelta(days=1))
-        storage.refresh_partition_aggregates(conn, day - timedelta(days=1))
+            sums.refresh_partition_aggregates(conn, month_start.date() - timedelta(days=1))
+        sums.refresh_partition_aggregates(conn, day - timedelta(days=1))
     if warehouse.backend == "postgresql":
         with warehouse.connect() as conn:
             conn.execute("ANALYZE")

@@ -6,7 +6,7 @@ from datetime import date, datetime, timezone
 import dagster as dg
 
 from compliance_pipeline import outbox
-from compliance_pipeline.access_stimulation import core, monitor, storage
+from compliance_pipeline.access_stimulation import core, monitor, sums
 from compliance_pipeline.access_stimulation.erpnext import ERPNextResource, deliver_todos
 from compliance_pipeline.outbox import store as outbox_store
 from compliance_pipeline.partitions import DAILY
@@ -36,8 +36,8 @@ def traffic_six_month_aggregates(context: dg.AssetExecutionContext,
                                  warehouse: WarehouseResource) -> dg.MaterializeResult:
     day = _partition_day(context)
     with warehouse.get().transaction() as conn:
-        profiles = storage.refresh_partition_aggregates(conn, day)
-        totals = storage.partition_totals(conn, day)
+        profiles = sums.refresh_partition_aggregates(conn, day)
+        totals = sums.partition_totals(conn, day)
     as_of = core.as_of_for_partition(day)
     with_orig = [t for t in totals if t.orig_minutes > 0]
     ratios = [t.term_minutes / t.orig_minutes for t in with_orig]

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from compliance_pipeline import outbox
-from compliance_pipeline.access_stimulation import core, storage
+from compliance_pipeline.access_stimulation import core, storage, sums
 from compliance_pipeline.errors import InputError
 from compliance_pipeline.warehouse import Connection, Warehouse
 
@@ -49,9 +49,9 @@ def _decide(conn: Connection, totals: list[core.ProfileTotals], as_of: datetime,
     flagged = [ev for ev in evaluations if ev.flagged]
     flagged_ids = [ev.profile_id for ev in flagged]
     if partition_day is not None:
-        months = storage.month_breakdown_from_totals(conn, flagged_ids, partition_day)
+        months = sums.month_breakdown_from_totals(conn, flagged_ids, partition_day)
     else:
-        months = storage.month_breakdown(conn, flagged_ids, core.window_start(as_of), as_of)
+        months = sums.month_breakdown(conn, flagged_ids, core.window_start(as_of), as_of)
     evidences = {ev.profile_id: core.evidence(ev, as_of=as_of, threshold=threshold, months=months[ev.profile_id])
                  for ev in flagged}
     return evaluations, evidences
@@ -80,11 +80,11 @@ def run(warehouse: Warehouse, *, as_of: datetime, dry_run: bool = False,
     as_of = core.utc(as_of)
     with warehouse.connect() as conn, conn.transaction():
         if partition_day is not None:
-            totals = storage.partition_totals(conn, partition_day)
-            if not totals and storage.has_active_profiles(conn):
+            totals = sums.partition_totals(conn, partition_day)
+            if not totals and sums.has_active_profiles(conn):
                 raise InputError(f"partition {partition_day} of traffic_six_month_aggregates is not materialized")
         else:
-            totals = storage.window_totals_from_studies(conn, core.window_start(as_of), as_of)
+            totals = sums.window_totals_from_studies(conn, core.window_start(as_of), as_of)
         evaluations, evidences = _decide(conn, totals, as_of, threshold, cooldown_days, partition_day)
         written = {} if dry_run else _write(conn, as_of, threshold, cooldown_days, evaluations, evidences)
     return MonitorResult(as_of, dry_run, evaluations, evidences, written)

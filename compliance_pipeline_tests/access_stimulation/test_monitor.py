@@ -1,10 +1,10 @@
 """Evaluation against real tables (DuckDB and PostgreSQL): windows, cooldown, history, idempotency."""
 
 import json
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, timedelta
 
 from compliance_pipeline import outbox
-from compliance_pipeline.access_stimulation import core, monitor, storage
+from compliance_pipeline.access_stimulation import core, monitor, storage, sums
 from compliance_pipeline_tests.access_stimulation.helpers import add_profiles, add_studies, at, table_snapshot
 
 DAY = date(2026, 3, 15)
@@ -84,7 +84,7 @@ def test_cooldown_across_days_29_then_30(warehouse):
 
 def _partition_run(warehouse, day):
     with warehouse.transaction() as conn:
-        storage.refresh_partition_aggregates(conn, day)
+        sums.refresh_partition_aggregates(conn, day)
     return monitor.run(warehouse, as_of=core.as_of_for_partition(day), partition_day=day)
 
 
@@ -126,7 +126,7 @@ def test_sixty_day_backfill_equals_sixty_sequential_daily_runs(warehouse):
         _partition_run(warehouse, day)
         with warehouse.connect() as conn:
             as_of = core.as_of_for_partition(day)
-            assert storage.partition_totals(conn, day) == storage.window_totals_from_studies(
+            assert sums.partition_totals(conn, day) == sums.window_totals_from_studies(
                 conn, core.window_start(as_of), as_of)
     backfilled = _history(warehouse)
     assert backfilled == sequential
