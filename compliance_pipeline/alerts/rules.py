@@ -6,7 +6,7 @@ import hashlib
 import json
 import math
 import re
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -154,4 +154,4 @@ def with_changes(rule: Rule, changes: dict[str, Any]) -> Rule:
     """The rule with some fields changed, validated as a whole."""
     merged = {f: getattr(rule, f) for f in FIELDS}
     merged.update(changes)
-    return replace(validate_rule(merged, rule_id=rule.id))
+    return validate_rule(merged, rule_id=rule.id)

@@ -5,6 +5,7 @@ from datetime import timedelta
 import dagster as dg
 
 from compliance_pipeline.alerts.assets import alert_evaluation, alert_webhook_delivery
+from compliance_pipeline.alerts.checks import alert_rules_valid, alert_webhook_nothing_refused
 from compliance_pipeline.alerts.delivery import IDEMPOTENCY_HEADER, deliver
 from compliance_pipeline.alerts.evaluation import evaluate_pass
 from compliance_pipeline.alerts.resources import AlertWebhookResource
@@ -49,7 +50,7 @@ def test_materializing_evaluation_then_delivery_reports_counts(warehouse):
     add_snapshots(warehouse, "u1", [75, 80, None])
     with HttpStub() as stub:
         result = dg.materialize(
-            [alert_evaluation, alert_webhook_delivery],
+            [alert_evaluation, alert_webhook_delivery, alert_rules_valid, alert_webhook_nothing_refused],
             resources={"warehouse": WarehouseResource(url=warehouse.url.raw),
                        "alert_webhook": AlertWebhookResource(url=stub.url)})
         assert result.success
@@ -60,6 +61,8 @@ def test_materializing_evaluation_then_delivery_reports_counts(warehouse):
         assert "u1" in evaluation["active_alerts"].value
         delivery = result.asset_materializations_for_node("alert_webhook_delivery")[0].metadata
         assert delivery["sent"].value == 1 and len(stub.requests) == 1
+        checks = result.get_asset_check_evaluations()
+        assert len(checks) == 2 and all(check.passed for check in checks)
 
 
 def test_sensor_requests_one_run_per_newest_snapshot_and_keeps_its_cursor(warehouse):
