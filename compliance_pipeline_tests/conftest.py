@@ -7,6 +7,8 @@
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -20,11 +22,15 @@ BACKENDS = ["duckdb", "postgresql"]
 
 
 @pytest.fixture(scope="session")
-def pg_admin_url(tmp_path_factory) -> str:
-    url, server = pg_server.start_server_url(tmp_path_factory.mktemp("pg"))
+def pg_admin_url() -> str:
+    # Not under pytest's tmp_path: pytest prunes old basetemp folders, which would pull the
+    # data directory from under a server that a concurrent pytest session still uses.
+    workdir = Path(tempfile.mkdtemp(prefix="compliance-pg-"))
+    url, server = pg_server.start_server_url(workdir)
     yield url
     if server is not None:
         server.stop()
+    shutil.rmtree(workdir, ignore_errors=True)
 
 
 @pytest.fixture
