@@ -34,20 +34,26 @@ def profile_rows(rng: random.Random, active: int, inactive: int, anchor: date) -
 
 
 def study_rows(rng: random.Random, profiles: list[tuple], days: int, anchor: date) -> Iterator[tuple]:
-    """One study per profile per day, at a random time of that day, for `days` days to anchor."""
+    """One study per profile per day at a random time of that day, for `days` days to anchor,
+    in arrival order (day by day), as a daily ingestion would write them."""
     first = datetime.combine(anchor - timedelta(days=days - 1), time(0), tzinfo=timezone.utc)
-    study_id = 0
+    mix = []
     for pid, name, *_ in profiles:
         kind = name.split("-")[0]
         ratio = {"ordinary": rng.uniform(0.8, 2.5), "stimulating": rng.uniform(3.5, 6.0),
-                 "recently_flagged": rng.uniform(3.5, 6.0), "no_wholesale": 0.0}[kind]
-        volume = rng.randint(200, 5000)
-        for offset in range(days):
+                 "recently_flagged": rng.uniform(3.5, 6.0), "no_wholesale": 1.5}[kind]
+        mix.append((pid, kind, ratio, rng.randint(200, 5000)))
+    study_id = 0
+    for offset in range(days):
+        day = first + timedelta(days=offset)
+        for pid, kind, ratio, volume in mix:
             study_id += 1
-            at = first + timedelta(days=offset, seconds=rng.randrange(86_400))
-            wholesale = None if kind == "no_wholesale" and offset % 2 else (
-                0 if kind == "no_wholesale" else int(volume * rng.uniform(0.7, 1.3)))
-            retail = int(volume * (ratio or 1.5) * rng.uniform(0.7, 1.3))
+            at = day + timedelta(seconds=rng.randrange(86_400))
+            if kind == "no_wholesale":
+                wholesale = None if offset % 2 else 0
+            else:
+                wholesale = int(volume * rng.uniform(0.7, 1.3))
+            retail = int(volume * ratio * rng.uniform(0.7, 1.3))
             yield (study_id, pid, at, None if rng.random() < 0.01 else retail, wholesale)
 
 

@@ -22,12 +22,12 @@ def statements(backend: str) -> list[str]:
             total_orig_minutes BIGINT NOT NULL,
             PRIMARY KEY (partition_day, profile_id)
         )""",
-        "CREATE SEQUENCE access_stim_evaluations_id_seq START 1",
+        # One row per profile per as_of. The key leads with as_of: a day's rows are written,
+        # replaced and searched for recent flags together, and one index keeps writes cheap.
         """
         CREATE TABLE access_stim_evaluations (
-            id BIGINT PRIMARY KEY DEFAULT nextval('access_stim_evaluations_id_seq'),
-            profile_id BIGINT NOT NULL,
             as_of TIMESTAMPTZ NOT NULL,
+            profile_id BIGINT NOT NULL,
             reason TEXT NOT NULL,
             ratio DOUBLE PRECISION,
             term_minutes BIGINT NOT NULL,
@@ -36,7 +36,6 @@ def statements(backend: str) -> list[str]:
             cooldown_days INTEGER NOT NULL,
             last_flagged_at TIMESTAMPTZ,
             evidence_json TEXT,
-            UNIQUE (profile_id, as_of)
+            PRIMARY KEY (as_of, profile_id)
         )""",
-        "CREATE INDEX access_stim_evaluations_as_of ON access_stim_evaluations (as_of, reason)",
     ]
