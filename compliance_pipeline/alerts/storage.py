@@ -12,7 +12,7 @@ from datetime import datetime, timedelta, timezone
 
 import numpy as np
 
-from compliance_pipeline.alerts.rules import FIELDS, METRICS, Rule
+from compliance_pipeline.alerts.rules import FIELDS, METRICS
 from compliance_pipeline.warehouse import Connection
 
 EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)

@@ -54,8 +54,11 @@ def test_dst_change_day_moves_the_window_by_an_hour_in_utc():
     assert schedule_mask(night, np.array(before_end)).tolist() == [True, False]
     assert schedule_mask(night, np.array(change_day_end)).tolist() == [True, False]
     # Every minute of the change day: the vectorized mask equals the per-reading zoneinfo check.
-    minutes = np.array([epoch(2026, 3, 8) + 60 * i for i in range(1440)])
-    assert schedule_mask(night, minutes).tolist() == [in_schedule(night, float(t)) for t in minutes]
+    for change_day in (epoch(2026, 3, 8), epoch(2026, 11, 1)):  # spring forward, fall back
+        minutes = np.array([change_day + 60 * i for i in range(1440)])
+        assert schedule_mask(night, minutes).tolist() == [in_schedule(night, float(t)) for t in minutes]
+    # Fall back: 01:30 local happens twice (05:30 and 06:30 UTC); both are inside the night window.
+    assert schedule_mask(night, np.array([epoch(2026, 11, 1, 5, 30), epoch(2026, 11, 1, 6, 30)])).all()
 
 
 @settings(max_examples=60, deadline=None)
