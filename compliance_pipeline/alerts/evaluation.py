@@ -19,6 +19,7 @@ from compliance_pipeline.alerts.core import Edge, clear_detail, evaluate_rule, o
 from compliance_pipeline.alerts.machine import ACTIVE, CLEAR, ONSET, RuleState
 from compliance_pipeline.alerts.rules import Rule, validate_rule
 from compliance_pipeline.errors import InputError
+from compliance_pipeline.outbox import enqueue_many
 from compliance_pipeline.warehouse import Connection, Warehouse
 
 TOPIC = "alert_webhook"
@@ -192,4 +193,4 @@ def _write(conn: Connection, runs: list[_RuleRun], outcomes: list, report: PassR
     storage.insert_events(conn, [tuple(r) for r in new_rows.values()])
     storage.clear_events(conn, clears)
     storage.replace_states(conn, [r.rule.id for r in runs], states)
-    storage.enqueue_messages(conn, TOPIC, messages, now)
+    enqueue_many(conn, topic=TOPIC, messages=messages, now=now)

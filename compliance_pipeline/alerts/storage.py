@@ -6,7 +6,6 @@ events, state and outbox messages commit together or not at all.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
@@ -190,21 +189,3 @@ def active_events(conn: Connection, limit: int = 50) -> list[dict]:
         "SELECT id, unit_id, rule_name, metric, threshold_db, onset_at, onset_value, peak_value,"
         " acknowledged_by FROM alert_events WHERE status = 'active' ORDER BY onset_at DESC, id LIMIT ?",
         (limit,))
-
-
-def enqueue_messages(conn: Connection, topic: str, messages: list[tuple[str, dict]], now: datetime) -> int:
-    """Bulk form of `outbox.enqueue` (same row shape, same skip of an existing (topic, key)):
-    one read and one bulk insert instead of two statements per message."""
-    if not messages:
-        return 0
-    keys = [key for key, _ in messages]
-    existing = {r[0] for r in conn.query("SELECT message_key FROM outbox WHERE topic = ? AND message_key = ANY(?)",
-                                         (topic, keys))}
-    rows, queued = [], set()
-    for key, payload in messages:
-        if key in existing or key in queued:
-            continue
-        queued.add(key)
-        rows.append((topic, key, json.dumps(payload, sort_keys=True, default=str), "pending", 0, now, now))
-    return conn.insert_rows("outbox", ("topic", "message_key", "payload_json", "status", "attempts", "created_at",
-                                       "next_attempt_at"), rows)

@@ -10,6 +10,12 @@ sends what is due, one message at a time, and records the outcome:
 """
 
 from compliance_pipeline.outbox.delivery import SendResult, deliver_due
-from compliance_pipeline.outbox.store import OutboxMessage, enqueue, list_messages, status_counts
+from compliance_pipeline.outbox.store import (
+    OutboxMessage,
+    enqueue,
+    enqueue_many,
+    list_messages,
+    status_counts,
+)
 
-__all__ = ["OutboxMessage", "SendResult", "deliver_due", "enqueue", "list_messages", "status_counts"]
+__all__ = ["OutboxMessage", "SendResult", "deliver_due", "enqueue", "enqueue_many", "list_messages", "status_counts"]

@@ -37,15 +37,29 @@ class OutboxMessage:
 
 def enqueue(conn: Connection, *, topic: str, key: str, payload: dict[str, Any], now: datetime) -> bool:
     """Add a message unless (topic, key) exists. Returns True when a row was added."""
-    exists = conn.scalar("SELECT 1 FROM outbox WHERE topic = ? AND message_key = ?", (topic, key))
-    if exists:
-        return False
-    conn.execute(
-        "INSERT INTO outbox (topic, message_key, payload_json, status, attempts, created_at, next_attempt_at)"
-        " VALUES (?, ?, ?, 'pending', 0, ?, ?)",
-        (topic, key, json.dumps(payload, sort_keys=True, default=str), now, now),
+    return enqueue_many(conn, topic=topic, messages=[(key, payload)], now=now) == 1
+
+
+def enqueue_many(conn: Connection, *, topic: str, messages: list[tuple[str, dict[str, Any]]],
+                 now: datetime) -> int:
+    """Bulk `enqueue`: one read and one bulk insert, whatever the count. Keys already in the
+    outbox (or repeated in `messages`) are skipped. Returns the number of rows added."""
+    if not messages:
+        return 0
+    keys = [key for key, _ in messages]
+    existing = {r[0] for r in conn.query(
+        "SELECT message_key FROM outbox WHERE topic = ? AND message_key = ANY(?)", (topic, keys))}
+    rows = []
+    for key, payload in messages:
+        if key in existing:
+            continue
+        existing.add(key)
+        rows.append((topic, key, json.dumps(payload, sort_keys=True, default=str), "pending", 0, now, now))
+    return conn.insert_rows(
+        "outbox",
+        ("topic", "message_key", "payload_json", "status", "attempts", "created_at", "next_attempt_at"),
+        rows,
     )
-    return True
 
 
 def due_messages(conn: Connection, topic: str, now: datetime, limit: int) -> list[OutboxMessage]:
