@@ -30,7 +30,7 @@ TODO_PRIORITY = "High"
 TODO_ROLE = "Accounting Advisor"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ProfileTotals:
     """One active profile's minutes over the window (NULL minutes already counted as 0)."""
 
@@ -53,7 +53,7 @@ class MonthMinutes:
                 "orig_minutes": self.orig_minutes, "ratio": ratio}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Evaluation:
     profile_id: int
     reason: str

@@ -44,7 +44,28 @@ def replace_evaluations(conn: Connection, as_of: datetime, threshold: float, coo
          json.dumps(evidences[ev.profile_id], sort_keys=True) if ev.profile_id in evidences else None)
         for ev in evaluations
     ]
+    if conn.is_postgres:
+        return _copy_evaluations(conn, rows)
     return conn.insert_rows("access_stim_evaluations", EVALUATION_COLUMNS, rows)
+
+
+def _copy_evaluations(conn: Connection, rows: list[tuple]) -> int:
+    """COPY with the column types known up front: measured, the generic per-cell conversion of
+    insert_rows was half of a day's write for 10,000 profiles. CSV: None -> unquoted empty
+    -> NULL (no column here holds an empty string); floats as repr round-trip exactly."""
+    import csv
+    import io
+
+    buffer = io.StringIO()
+    stamps = {}  # one as_of per call: format it once, not 10,000 times
+    csv.writer(buffer, lineterminator="\n").writerows(
+        (pid, stamps.setdefault(as_of, as_of.isoformat()), reason, ratio, term, orig, threshold, cooldown,
+         None if last is None else last.isoformat(), evidence)
+        for pid, as_of, reason, ratio, term, orig, threshold, cooldown, last, evidence in rows)
+    buffer.seek(0)
+    conn.raw.cursor().copy_expert(
+        f"COPY access_stim_evaluations ({', '.join(EVALUATION_COLUMNS)}) FROM STDIN WITH (FORMAT csv)", buffer)
+    return len(rows)
 
 
 def stamp_flagged_profiles(conn: Connection, as_of: datetime) -> int:
