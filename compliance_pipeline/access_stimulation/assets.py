@@ -76,7 +76,8 @@ def access_stimulation_flags(context: dg.AssetExecutionContext, config: AccessSt
                              warehouse: WarehouseResource) -> dg.MaterializeResult:
     day = _partition_day(context)
     result = monitor.run(warehouse.get(), as_of=core.as_of_for_partition(day), dry_run=config.dry_run,
-                         threshold=config.threshold, cooldown_days=config.cooldown_days, partition_day=day)
+                         threshold=config.threshold, cooldown_days=config.cooldown_days, partition_day=day,
+                         queued_at=datetime.now(timezone.utc))
     counts = result.reason_counts()
     shown = [{"profile_id": ev.profile_id, "outcome": ev.reason, "ratio": round(ev.ratio, 3),
               "term_minutes": ev.term_minutes, "orig_minutes": ev.orig_minutes,

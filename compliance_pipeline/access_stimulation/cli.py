@@ -20,8 +20,8 @@ def _as_of(text: str | None, now: datetime) -> datetime:
 
 
 def handle(args) -> dict:
-    as_of = _as_of(args.as_of, datetime.now(timezone.utc))
-    result = monitor.run(Warehouse.from_env(), as_of=as_of, dry_run=args.dry_run)
+    now = datetime.now(timezone.utc)
+    result = monitor.run(Warehouse.from_env(), as_of=_as_of(args.as_of, now), dry_run=args.dry_run, queued_at=now)
     return result.as_json()
 
 

@@ -58,24 +58,22 @@ def _decide(conn: Connection, totals: list[core.ProfileTotals], as_of: datetime,
 
 
 def _write(conn: Connection, as_of: datetime, threshold: float, cooldown_days: int,
-           evaluations: list[core.Evaluation], evidences: dict[int, dict]) -> dict[str, int]:
+           evaluations: list[core.Evaluation], evidences: dict[int, dict], queued_at: datetime) -> dict[str, int]:
     history_rows = storage.replace_evaluations(conn, as_of, threshold, cooldown_days, evaluations, evidences)
     stamped = storage.stamp_flagged_profiles(conn, as_of)
-    flagged = [ev for ev in evaluations if ev.flagged]
-    queued = storage.queued_keys(conn, TODO_TOPIC, [core.todo_key(ev.profile_id, as_of) for ev in flagged])
-    enqueued = 0
-    for ev in flagged:
-        if core.todo_key(ev.profile_id, as_of) not in queued:  # a re-run finds them all queued
-            enqueued += outbox.enqueue(conn, topic=TODO_TOPIC, key=core.todo_key(ev.profile_id, as_of),
-                                       payload=core.todo_payload(ev, evidences[ev.profile_id]), now=as_of)
+    todos = [(core.todo_key(ev.profile_id, as_of), core.todo_payload(ev, evidences[ev.profile_id]))
+             for ev in evaluations if ev.flagged]
+    enqueued = outbox.enqueue_many(conn, topic=TODO_TOPIC, messages=todos, now=queued_at)
     return {"history_rows": history_rows, "stamped": stamped, "todos_enqueued": enqueued}
 
 
 def run(warehouse: Warehouse, *, as_of: datetime, dry_run: bool = False,
         threshold: float = core.DEFAULT_THRESHOLD, cooldown_days: int = core.DEFAULT_COOLDOWN_DAYS,
-        partition_day: date | None = None) -> MonitorResult:
+        partition_day: date | None = None, queued_at: datetime | None = None) -> MonitorResult:
     """Evaluate every active profile at as_of. With partition_day, the window sums come from
-    that partition's stored aggregates; otherwise from one GROUP BY over the studies."""
+    that partition's stored aggregates; otherwise from one GROUP BY over the studies.
+    queued_at: when ToDos enter the outbox (the asset and CLI pass the wall clock, so a
+    backfilled day's ToDo is not "waiting for days"); defaults to as_of."""
     core.validate_settings(threshold, cooldown_days)
     as_of = core.utc(as_of)
     with warehouse.connect() as conn, conn.transaction():
@@ -86,5 +84,6 @@ def run(warehouse: Warehouse, *, as_of: datetime, dry_run: bool = False,
         else:
             totals = sums.window_totals_from_studies(conn, core.window_start(as_of), as_of)
         evaluations, evidences = _decide(conn, totals, as_of, threshold, cooldown_days, partition_day)
-        written = {} if dry_run else _write(conn, as_of, threshold, cooldown_days, evaluations, evidences)
+        written = {} if dry_run else _write(conn, as_of, threshold, cooldown_days, evaluations, evidences,
+                                            core.utc(queued_at or as_of))
     return MonitorResult(as_of, dry_run, evaluations, evidences, written)

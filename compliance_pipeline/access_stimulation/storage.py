@@ -84,13 +84,6 @@ def stamp_flagged_profiles(conn: Connection, as_of: datetime) -> int:
     return conn.rowcount
 
 
-def queued_keys(conn: Connection, topic: str, keys: list[str]) -> set[str]:
-    if not keys:
-        return set()
-    rows = conn.query("SELECT message_key FROM outbox WHERE topic = ? AND message_key = ANY(?)", (topic, keys))
-    return {r[0] for r in rows}
-
-
 def history(conn: Connection, profile_id: int | None = None) -> list[dict]:
     sql = "SELECT " + ", ".join(EVALUATION_COLUMNS) + " FROM access_stim_evaluations"
     params: list = []

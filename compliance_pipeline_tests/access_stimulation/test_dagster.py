@@ -96,7 +96,12 @@ def test_erpnext_down_then_up_then_forbidden(warehouse):
     result = _deliver(warehouse, ERPNextResource())
     assert metadata_of(result, "erpnext_todo_delivery")["outbox_pending"].value == 1
     (check,) = result.get_asset_check_evaluations()
-    assert not check.passed and check.severity == dg.AssetCheckSeverity.WARN  # created_at = as_of, days ago
+    assert check.passed  # queued just now
+    with warehouse.transaction() as conn:  # ... and now it has waited 25 hours
+        conn.execute("UPDATE outbox SET created_at = ?", (datetime.now(timezone.utc) - timedelta(hours=25),))
+    (check,) = _deliver(warehouse, ERPNextResource()).get_asset_check_evaluations()
+    assert not check.passed and check.severity == dg.AssetCheckSeverity.WARN
+    assert check.metadata["pending"].value == 1
     stub = HttpStub().start()
     erpnext = ERPNextResource(url=stub.url, api_key="k", api_secret="s")
     stub.stop()  # ERPNext down: still pending, flagging untouched, run succeeds
