@@ -5,12 +5,17 @@ VERSION = 100
 
 
 def statements(backend: str) -> list[str]:
+    # PostgreSQL finds a partition's rows through the key. DuckDB finds them through its zone
+    # maps (a partition's rows are written together), and its key index would triple the cost
+    # of writing a day (measured: 4 ms -> 30 ms for 10,000 rows); the writer replaces a
+    # partition with DELETE + INSERT in one transaction, so rows stay unique without it.
+    aggregates_key = ",\n            PRIMARY KEY (partition_day, profile_id)" if backend == "postgresql" else ""
     return [
         # One row per active profile per daily partition. term/orig are the 6-month window
         # sums; total_* are the running sums of ALL studies before as_of (the partial sums):
         # total[D] = total[D-1] + the day's studies, window[D] = total[D] - total[window start - 1
         # day], so a steady-state day reads one day of studies and two stored rows per profile.
-        """
+        f"""
         CREATE TABLE access_stim_aggregates (
             partition_day DATE NOT NULL,
             profile_id BIGINT NOT NULL,
@@ -19,8 +24,7 @@ def statements(backend: str) -> list[str]:
             term_minutes BIGINT NOT NULL,
             orig_minutes BIGINT NOT NULL,
             total_term_minutes BIGINT NOT NULL,
-            total_orig_minutes BIGINT NOT NULL,
-            PRIMARY KEY (partition_day, profile_id)
+            total_orig_minutes BIGINT NOT NULL{aggregates_key}
         )""",
         # One row per profile per as_of. The key leads with as_of: a day's rows are written,
         # replaced and searched for recent flags together, and one index keeps writes cheap.
