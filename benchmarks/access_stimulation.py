@@ -86,6 +86,7 @@ def seed_loop(pg_dsn: str, as_of: datetime) -> dict:
 
 
 def ours_one_day(warehouse: Warehouse, day: date, dry_run: bool) -> monitor.MonitorResult:
+    """traffic_six_month_aggregates then access_stimulation_flags for one partition."""
     with warehouse.transaction() as conn:
         sums.refresh_partition_aggregates(conn, day)
     return monitor.run(warehouse, as_of=core.as_of_for_partition(day), dry_run=dry_run, partition_day=day)
@@ -108,7 +109,17 @@ def median_seconds(fn, repeat: int) -> float:
     return statistics.median(times)
 
 
-def prepare(warehouse: Warehouse, profiles: int, days: int, layout: str = "arrival") -> tuple[date, dict]:
+def median_over_days(fn, days: list[date]) -> float:
+    """Each repetition is the next new day, as the daily schedule runs them (nothing replaced)."""
+    times = []
+    for day in days:
+        started = time.perf_counter()
+        fn(day)
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
+
+def prepare(warehouse: Warehouse, profiles: int, days: int, layout: str, measured: list[date]) -> dict:
     init_schema(warehouse)
     started = time.perf_counter()
     scale = max(1, profiles // demo.ACTIVE_PROFILES)
@@ -122,50 +133,54 @@ def prepare(warehouse: Warehouse, profiles: int, days: int, layout: str = "arriv
             conn.execute("INSERT INTO cdr_traffic_studies SELECT * FROM studies_copy"
                          " ORDER BY profile_id, generated_at")
             conn.execute("DROP TABLE studies_copy")
-    day = ANCHOR
-    as_of = core.as_of_for_partition(day)
     # Steady state of the flags too: a stimulating profile re-flags every cooldown (30 days),
     # so stamps are spread over the last 30 days and about 1/30 of them flag on any one day.
     with warehouse.transaction() as conn:
         conn.execute(
             "UPDATE cdr_ingestion_profiles SET access_stim_flagged_at = CAST(? AS TIMESTAMPTZ)"
             " - (CAST(id % 30 AS INTEGER) + 1) * INTERVAL '1 day' WHERE name LIKE 'stimulating-%'",
-            (as_of,))
-    # Steady state: the partitions a day reads (its previous day and the one ending at its
-    # window start) were materialized on earlier days; the first ones bootstrap from the studies.
+            (core.as_of_for_partition(measured[0]),))
+    # Steady state of the partitions: those the measured days read (the day before the first,
+    # each window start, each month boundary) were materialized on earlier days.
+    primed = {measured[0] - timedelta(days=1)}
+    for day in measured:
+        as_of = core.as_of_for_partition(day)
+        primed |= {seg_start.date() - timedelta(days=1)
+                   for _, seg_start, _ in core.month_segments(core.window_start(as_of), as_of)}
     with warehouse.transaction() as conn:
-        start = core.window_start(as_of)
-        for _, month_start, _ in core.month_segments(start, as_of):  # window start + each month's 1st
-            sums.refresh_partition_aggregates(conn, month_start.date() - timedelta(days=1))
-        sums.refresh_partition_aggregates(conn, day - timedelta(days=1))
+        for day in sorted(d for d in primed if d < measured[0]):
+            sums.refresh_partition_aggregates(conn, day)
     if warehouse.backend == "postgresql":
         with warehouse.connect() as conn:
             conn.execute("ANALYZE")
     counts["setup_s"] = round(time.perf_counter() - started, 1)
-    return day, counts
+    return counts
 
 
 def bench_backend(warehouse: Warehouse, args) -> list[tuple[str, float]]:
-    day, counts = prepare(warehouse, args.profiles, args.days, args.layout)
-    as_of = core.as_of_for_partition(day)
+    r = args.repeat
+    dry_days = [ANCHOR - timedelta(days=2 * r - 1 - i) for i in range(r)]
+    full_days = [ANCHOR - timedelta(days=r - 1 - i) for i in range(r)]
+    counts = prepare(warehouse, args.profiles, args.days, args.layout, dry_days + full_days)
     print(f"\n[{warehouse.backend}] data ({args.layout} layout): {counts}", flush=True)
     rows = []
+    seed_as_of = core.as_of_for_partition(full_days[0])
     if warehouse.backend == "postgresql":
-        # First, while no profile carries today's stamp: both must find the same would-be flags.
-        seed = seed_loop(warehouse.url.dsn, as_of)
-        dry = ours_one_day(warehouse, day, dry_run=True).as_json()
-        print(f"[postgresql] seed loop: {seed}; ours dry run: dry_flagged {dry['dry_flagged']}", flush=True)
-        assert (seed["evaluated"], seed["dry_flagged"]) == (dry["evaluated"], dry["dry_flagged"])
+        seed = seed_loop(warehouse.url.dsn, seed_as_of)  # before our run of that day stamps anything
         rows.append(("seed loop (per-profile queries, dry run)",
-                     median_seconds(lambda: seed_loop(warehouse.url.dsn, as_of), max(1, args.repeat // 2))))
-    full = ours_one_day(warehouse, day, dry_run=False)
-    print(f"[{warehouse.backend}] ours: outcomes {full.reason_counts()}", flush=True)
-    rows.append(("ours: one day (aggregates + flags, writes)",
-                 median_seconds(lambda: ours_one_day(warehouse, day, dry_run=False), args.repeat)))
+                     median_seconds(lambda: seed_loop(warehouse.url.dsn, seed_as_of), max(1, r // 2))))
     rows.append(("ours: aggregates + flags dry run",
-                 median_seconds(lambda: ours_one_day(warehouse, day, dry_run=True), args.repeat)))
+                 median_over_days(lambda d: ours_one_day(warehouse, d, dry_run=True), dry_days)))
+    results = []
+    rows.append(("ours: one day (aggregates + flags, writes)",
+                 median_over_days(lambda d: results.append(ours_one_day(warehouse, d, dry_run=False)), full_days)))
+    first = results[0]
+    print(f"[{warehouse.backend}] ours, {full_days[0]}: outcomes {first.reason_counts()}", flush=True)
+    if warehouse.backend == "postgresql":
+        print(f"[postgresql] seed loop (dry) at {seed_as_of.date()}: {seed}", flush=True)
+        assert (seed["evaluated"], seed["dry_flagged"]) == (len(first.evaluations), first.as_json()["flagged"])
     rows.append(("bare GROUP BY profile_id over the window",
-                 median_seconds(lambda: bare_group_by(warehouse, as_of), args.repeat)))
+                 median_seconds(lambda: bare_group_by(warehouse, core.as_of_for_partition(ANCHOR)), r)))
     return rows
 
 
