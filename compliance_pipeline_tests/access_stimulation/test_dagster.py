@@ -156,3 +156,15 @@ def test_schedule_runs_yesterdays_partition_of_the_four_day_assets():
     job = defs.resolve_job_def(schedule.job_name)
     assert {k.path[-1] for k in job.asset_layer.selected_asset_keys} >= {
         "traffic_six_month_aggregates", "access_stimulation_flags", "budget_audit_log", "budget_daily_summary"}
+
+
+def test_bad_run_config_fails_naming_the_field(warehouse):
+    seed_rows(warehouse)
+    result = materialize_day(warehouse, run_config={
+        "ops": {"access_stimulation_flags": {"config": {"threshold": -1.0}}}})
+    assert not result.success
+    (failure,) = [e for e in result.all_events if e.is_step_failure]
+    error = failure.step_failure_data.error
+    assert error.cause.cls_name == "InputError" and "threshold must be a positive number" in error.cause.message
+    with warehouse.connect() as conn:
+        assert conn.scalar("SELECT count(*) FROM access_stim_evaluations") == 0
