@@ -1,21 +1,26 @@
 """Benchmark: one day's access-stimulation evaluation, ours vs the seed's per-profile loop.
 
-    .venv/bin/python benchmarks/access_stimulation.py [--profiles 10000] [--days 180] [--repeat 5]
+    .venv/bin/python benchmarks/access_stimulation.py [--profiles 10000] [--days 180] [--repeat 7]
+                                                      [--layout arrival|profile] [--backend ...]
 
 Data: `--profiles` active profiles (+10% inactive) x `--days` daily studies (the demo generator,
-loaded with COPY / Arrow). Measured, each the median of `--repeat` runs:
+loaded with COPY / Arrow). `--layout profile` stores each profile's studies together (the seed's
+best case for its per-profile index scans); `arrival` (default) stores them day by day, as a daily
+ingestion writes them.
 
-- seed loop (PostgreSQL): a faithful copy of seed 000's run_once: per active profile one aggregate
-  query, and for those above 3:1 one cooldown query (index on (profile_id, generated_at)). Dry run,
-  so the data stays the same for every repeat (the seed's writes only touch flagged profiles).
-- Steady state: earlier partitions materialized (month boundaries too), and the stimulating
-  profiles' last flags spread over the past 30 days (so ~1/30 of them flag today, as they would
-  day after day with a 30-day cooldown). The seed sees the same stamps; outcomes are compared.
-- ours, one day: traffic_six_month_aggregates for day D (running sums: reads day D's studies and the
-  stored rows of D-1 and of the window start) + access_stimulation_flags for D (decide, write the
-  history row of every profile, stamps, ToDos), in steady state (earlier partitions materialized).
-- ours, aggregates + flags dry run: the same, but the flags step writes nothing (like the seed's
-  dry run); the aggregates are still refreshed (they are what a day computes).
+Steady state, as the daily schedule meets it: the partitions a day reads (the day before, each
+window start and month boundary) are materialized, and the stimulating profiles' last flags are
+spread over the previous 30 days (so ~1/30 of them flag on a day, as with a 30-day cooldown).
+Measured (medians; ours over `--repeat` successive new days, each a first materialization):
+
+- seed loop (PostgreSQL): a faithful copy of seed 000's run_once, dry run (its writes only touch
+  flagged profiles): per active profile one aggregate query, and for those above 3:1 one cooldown
+  query; index on (profile_id, generated_at). Its outcomes are checked against ours.
+- ours, one day: traffic_six_month_aggregates for day D (running sums: day D's studies plus two
+  stored rows per profile) + access_stimulation_flags for D (decide, write every profile's history
+  row, stamps, ToDos).
+- ours, dry run: the same days again with the flags step writing nothing; the aggregates are
+  replaced (so this also pays a DELETE per day).
 - bare GROUP BY profile_id over the window (the DuckDB target's yardstick).
 """
 
@@ -119,7 +124,8 @@ def median_over_days(fn, days: list[date]) -> float:
     return statistics.median(times)
 
 
-def prepare(warehouse: Warehouse, profiles: int, days: int, layout: str, measured: list[date]) -> dict:
+def prepare(warehouse: Warehouse, profiles: int, days: int, layout: str, measured: list[date],
+            stamps_before: date) -> dict:
     init_schema(warehouse)
     started = time.perf_counter()
     scale = max(1, profiles // demo.ACTIVE_PROFILES)
@@ -134,12 +140,12 @@ def prepare(warehouse: Warehouse, profiles: int, days: int, layout: str, measure
                          " ORDER BY profile_id, generated_at")
             conn.execute("DROP TABLE studies_copy")
     # Steady state of the flags too: a stimulating profile re-flags every cooldown (30 days),
-    # so stamps are spread over the last 30 days and about 1/30 of them flag on any one day.
+    # so stamps are spread over the 30 days before the first written day: ~1/30 flag a day.
     with warehouse.transaction() as conn:
         conn.execute(
             "UPDATE cdr_ingestion_profiles SET access_stim_flagged_at = CAST(? AS TIMESTAMPTZ)"
             " - (CAST(id % 30 AS INTEGER) + 1) * INTERVAL '1 day' WHERE name LIKE 'stimulating-%'",
-            (core.as_of_for_partition(measured[0]),))
+            (core.as_of_for_partition(stamps_before),))
     # Steady state of the partitions: those the measured days read (the day before the first,
     # each window start, each month boundary) were materialized on earlier days.
     primed = {measured[0] - timedelta(days=1)}
@@ -158,29 +164,29 @@ def prepare(warehouse: Warehouse, profiles: int, days: int, layout: str, measure
 
 
 def bench_backend(warehouse: Warehouse, args) -> list[tuple[str, float]]:
-    r = args.repeat
-    dry_days = [ANCHOR - timedelta(days=2 * r - 1 - i) for i in range(r)]
-    full_days = [ANCHOR - timedelta(days=r - 1 - i) for i in range(r)]
-    counts = prepare(warehouse, args.profiles, args.days, args.layout, dry_days + full_days)
+    days = [ANCHOR - timedelta(days=args.repeat - 1 - i) for i in range(args.repeat)]
+    counts = prepare(warehouse, args.profiles, args.days, args.layout, days, days[0])
     print(f"\n[{warehouse.backend}] data ({args.layout} layout): {counts}", flush=True)
     rows = []
-    seed_as_of = core.as_of_for_partition(full_days[0])
+    seed_as_of = core.as_of_for_partition(days[0])
     if warehouse.backend == "postgresql":
         seed = seed_loop(warehouse.url.dsn, seed_as_of)  # before our run of that day stamps anything
         rows.append(("seed loop (per-profile queries, dry run)",
-                     median_seconds(lambda: seed_loop(warehouse.url.dsn, seed_as_of), max(1, r // 2))))
-    rows.append(("ours: aggregates + flags dry run",
-                 median_over_days(lambda d: ours_one_day(warehouse, d, dry_run=True), dry_days)))
+                     median_seconds(lambda: seed_loop(warehouse.url.dsn, seed_as_of), max(1, args.repeat // 2))))
     results = []
     rows.append(("ours: one day (aggregates + flags, writes)",
-                 median_over_days(lambda d: results.append(ours_one_day(warehouse, d, dry_run=False)), full_days)))
+                 median_over_days(lambda d: results.append(ours_one_day(warehouse, d, dry_run=False)), days)))
     first = results[0]
-    print(f"[{warehouse.backend}] ours, {full_days[0]}: outcomes {first.reason_counts()}", flush=True)
+    print(f"[{warehouse.backend}] ours, partition {days[0]}: outcomes {first.reason_counts()}", flush=True)
     if warehouse.backend == "postgresql":
-        print(f"[postgresql] seed loop (dry) at {seed_as_of.date()}: {seed}", flush=True)
+        print(f"[postgresql] seed loop (dry) at {seed_as_of.isoformat()}: {seed}", flush=True)
         assert (seed["evaluated"], seed["dry_flagged"]) == (len(first.evaluations), first.as_json()["flagged"])
+    # The same days again, flags as dry run: the same outcomes (a day's own stamps and history
+    # are not "before" it); the aggregates are replaced, so this also pays a DELETE per day.
+    rows.append(("ours: aggregates + flags dry run",
+                 median_over_days(lambda d: ours_one_day(warehouse, d, dry_run=True), days)))
     rows.append(("bare GROUP BY profile_id over the window",
-                 median_seconds(lambda: bare_group_by(warehouse, core.as_of_for_partition(ANCHOR)), r)))
+                 median_seconds(lambda: bare_group_by(warehouse, core.as_of_for_partition(ANCHOR)), args.repeat)))
     return rows
 
 
@@ -194,9 +200,9 @@ def print_table(backend: str, rows: list[tuple[str, float]]) -> None:
     bare = timings["bare GROUP BY profile_id over the window"]
     if "seed loop (per-profile queries, dry run)" in timings:
         seed = timings["seed loop (per-profile queries, dry run)"]
-        print(f"  speed-up vs seed loop: one day {seed / ours:.1f}x, evaluate only {seed / ours_eval:.1f}x"
+        print(f"  speed-up vs seed loop: one day {seed / ours:.1f}x, dry run {seed / ours_eval:.1f}x"
               "  (target >= 20x)")
-    print(f"  ours / bare GROUP BY: one day {ours / bare:.2f}, evaluate only {ours_eval / bare:.2f}"
+    print(f"  ours / bare GROUP BY: one day {ours / bare:.2f}, dry run {ours_eval / bare:.2f}"
           "  (DuckDB target <= 2)")
 
 
@@ -204,7 +210,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--profiles", type=int, default=10_000)
     parser.add_argument("--days", type=int, default=180)
-    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--repeat", type=int, default=7)
     parser.add_argument("--layout", choices=["arrival", "profile"], default="arrival",
                         help="physical order of the studies: arrival (day by day) or grouped by profile")
     parser.add_argument("--backend", choices=["both", "postgresql", "duckdb"], default="both")
