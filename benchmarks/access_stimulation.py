@@ -135,7 +135,7 @@ def prepare(warehouse: Warehouse, profiles: int, days: int, layout: str, measure
         # few pages). Arrival order (the default, as a daily ingestion writes) spreads them.
         with warehouse.transaction() as conn:
             conn.execute("CREATE TEMP TABLE studies_copy AS SELECT * FROM cdr_traffic_studies")
-            conn.execute("DELETE FROM cdr_traffic_studies")
+            conn.execute("TRUNCATE cdr_traffic_studies")  # no dead rows left for the index scans
             conn.execute("INSERT INTO cdr_traffic_studies SELECT * FROM studies_copy"
                          " ORDER BY profile_id, generated_at")
             conn.execute("DROP TABLE studies_copy")
@@ -157,8 +157,8 @@ def prepare(warehouse: Warehouse, profiles: int, days: int, layout: str, measure
         for day in sorted(d for d in primed if d < measured[0]):
             sums.refresh_partition_aggregates(conn, day)
     if warehouse.backend == "postgresql":
-        with warehouse.connect() as conn:
-            conn.execute("ANALYZE")
+        with warehouse.connect() as conn:  # autocommit outside a transaction: VACUUM may run
+            conn.execute("VACUUM ANALYZE")
     counts["setup_s"] = round(time.perf_counter() - started, 1)
     return counts
 
