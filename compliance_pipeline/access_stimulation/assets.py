@@ -28,7 +28,12 @@ def _partition_day(context: dg.AssetExecutionContext) -> date:
 @dg.asset(
     partitions_def=DAILY,
     group_name=GROUP,
-    deps=[source_profiles, source_studies],
+    # A day adds its studies to the previous day's running sums. Depending on the previous
+    # partition keeps backfills in day order, so each day reads one day of studies; a day
+    # computed without it (a gap) is still right, it sums that profile's studies instead.
+    deps=[source_profiles, source_studies,
+          dg.AssetDep("traffic_six_month_aggregates",
+                      partition_mapping=dg.TimeWindowPartitionMapping(start_offset=-1, end_offset=-1))],
     description="Per active profile: term/orig minutes over [as_of - 6 months, as_of), as_of = the "
                 "partition day's end; plus running sums that make the next day cheap.",
 )

@@ -138,8 +138,10 @@ def test_flags_depend_on_the_previous_day_so_backfills_run_in_order():
     key = dg.AssetKey("access_stimulation_flags")
     upstream = graph.get(key).parent_keys
     assert {dg.AssetKey("traffic_six_month_aggregates"), key} <= set(upstream)
-    mapping = graph.get_partition_mapping(key, key)
-    assert isinstance(mapping, dg.TimeWindowPartitionMapping) and mapping.start_offset == -1
+    for asset in (key, dg.AssetKey("traffic_six_month_aggregates")):
+        assert asset in graph.get(asset).parent_keys
+        mapping = graph.get_partition_mapping(asset, asset)
+        assert isinstance(mapping, dg.TimeWindowPartitionMapping) and mapping.start_offset == -1
 
 
 def test_schedule_runs_yesterdays_partition_of_the_four_day_assets():
