@@ -38,18 +38,16 @@ def replace_evaluations(conn: Connection, as_of: datetime, threshold: float, coo
                         evaluations: Iterable[core.Evaluation], evidences: dict[int, dict]) -> int:
     """History: one row per profile per as_of; re-running the same as_of replaces its rows."""
     conn.execute("DELETE FROM access_stim_evaluations WHERE as_of = ?", (as_of,))
-    rows = [
-        (ev.profile_id, as_of, ev.reason, ev.ratio, ev.term_minutes, ev.orig_minutes, threshold,
-         cooldown_days, ev.last_flagged_at,
-         json.dumps(evidences[ev.profile_id], sort_keys=True) if ev.profile_id in evidences else None)
-        for ev in evaluations
-    ]
+    evidence_json = {pid: json.dumps(payload, sort_keys=True) for pid, payload in evidences.items()}
     if conn.is_postgres:
-        return _copy_evaluations(conn, rows)
+        return _copy_evaluations(conn, as_of, threshold, cooldown_days, evaluations, evidence_json)
+    rows = [(ev.profile_id, as_of, ev.reason, ev.ratio, ev.term_minutes, ev.orig_minutes, threshold,
+             cooldown_days, ev.last_flagged_at, evidence_json.get(ev.profile_id)) for ev in evaluations]
     return conn.insert_rows("access_stim_evaluations", EVALUATION_COLUMNS, rows)
 
 
-def _copy_evaluations(conn: Connection, rows: list[tuple]) -> int:
+def _copy_evaluations(conn: Connection, as_of: datetime, threshold: float, cooldown_days: int,
+                      evaluations: Iterable[core.Evaluation], evidence_json: dict[int, str]) -> int:
     """COPY with the column types known up front: measured, the generic per-cell conversion of
     insert_rows was half of a day's write for 10,000 profiles. CSV: None -> unquoted empty
     -> NULL (no column here holds an empty string); floats as repr round-trip exactly."""
@@ -57,15 +55,19 @@ def _copy_evaluations(conn: Connection, rows: list[tuple]) -> int:
     import io
 
     buffer = io.StringIO()
-    stamps = {}  # one as_of per call: format it once, not 10,000 times
-    csv.writer(buffer, lineterminator="\n").writerows(
-        (pid, stamps.setdefault(as_of, as_of.isoformat()), reason, ratio, term, orig, threshold, cooldown,
-         None if last is None else last.isoformat(), evidence)
-        for pid, as_of, reason, ratio, term, orig, threshold, cooldown, last, evidence in rows)
+    as_of_text = as_of.isoformat()
+    count = 0
+    writer = csv.writer(buffer, lineterminator="\n")
+    for ev in evaluations:
+        last = ev.last_flagged_at
+        writer.writerow((ev.profile_id, as_of_text, ev.reason, ev.ratio, ev.term_minutes, ev.orig_minutes,
+                         threshold, cooldown_days, None if last is None else last.isoformat(),
+                         evidence_json.get(ev.profile_id)))
+        count += 1
     buffer.seek(0)
     conn.raw.cursor().copy_expert(
         f"COPY access_stim_evaluations ({', '.join(EVALUATION_COLUMNS)}) FROM STDIN WITH (FORMAT csv)", buffer)
-    return len(rows)
+    return count
 
 
 def stamp_flagged_profiles(conn: Connection, as_of: datetime) -> int:
