@@ -90,7 +90,7 @@ def test_browser_renders_the_asset_catalog(dagster_dev, tmp_path):
         pytest.skip("no Chromium on this machine (apt-get install chromium; .ci/run does it in CI)")
     flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
              "--disable-background-networking", "--disable-component-update", "--disable-sync",
-             f"--user-data-dir={tmp_path / 'profile'}", "--window-size=1600,1000",
+             f"--user-data-dir={tmp_path / 'profile'}", "--window-size=1600,4000",
              "--virtual-time-budget=20000"]
     page = f"{dagster_dev.url}/assets"
     dom = subprocess.run([browser, *flags, "--dump-dom", page], capture_output=True, text=True,
