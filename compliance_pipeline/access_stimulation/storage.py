@@ -48,26 +48,29 @@ def replace_evaluations(conn: Connection, as_of: datetime, threshold: float, coo
 
 def _copy_evaluations(conn: Connection, as_of: datetime, threshold: float, cooldown_days: int,
                       evaluations: Iterable[core.Evaluation], evidence_json: dict[int, str]) -> int:
-    """COPY with the column types known up front: measured, the generic per-cell conversion of
-    insert_rows was half of a day's write for 10,000 profiles. CSV: None -> unquoted empty
-    -> NULL (no column here holds an empty string); floats as repr round-trip exactly."""
-    import csv
+    """COPY with the column types known up front. Each row is one f-string (measured: a third
+    of csv.writer's time for 10,000 rows), the per-day constants last as one shared suffix.
+    CSV: empty unquoted -> NULL (no column here holds an empty string); floats as repr
+    round-trip exactly; only the evidence JSON needs quoting (it holds commas and quotes)."""
     import io
 
-    buffer = io.StringIO()
-    as_of_text = as_of.isoformat()
-    count = 0
-    writer = csv.writer(buffer, lineterminator="\n")
+    suffix = f",{as_of.isoformat()},{float(threshold)!r},{int(cooldown_days)}\n"
+    lines = []
     for ev in evaluations:
-        last = ev.last_flagged_at
-        writer.writerow((ev.profile_id, as_of_text, ev.reason, ev.ratio, ev.term_minutes, ev.orig_minutes,
-                         threshold, cooldown_days, None if last is None else last.isoformat(),
-                         evidence_json.get(ev.profile_id)))
-        count += 1
-    buffer.seek(0)
+        ratio, last, evidence = ev.ratio, ev.last_flagged_at, evidence_json.get(ev.profile_id)
+        lines.append(f"{ev.profile_id},{ev.reason},{'' if ratio is None else repr(ratio)},{ev.term_minutes},"
+                     f"{ev.orig_minutes},{'' if last is None else last.isoformat()},"
+                     f"{'' if evidence is None else _csv_quoted(evidence)}{suffix}")
+    columns = ("profile_id", "reason", "ratio", "term_minutes", "orig_minutes", "last_flagged_at",
+               "evidence_json", "as_of", "threshold", "cooldown_days")
     conn.raw.cursor().copy_expert(
-        f"COPY access_stim_evaluations ({', '.join(EVALUATION_COLUMNS)}) FROM STDIN WITH (FORMAT csv)", buffer)
-    return count
+        f"COPY access_stim_evaluations ({', '.join(columns)}) FROM STDIN WITH (FORMAT csv)",
+        io.StringIO("".join(lines)))
+    return len(lines)
+
+
+def _csv_quoted(text: str) -> str:
+    return '"' + text.replace('"', '""') + '"'
 
 
 def stamp_flagged_profiles(conn: Connection, as_of: datetime) -> int:
