@@ -107,7 +107,7 @@ def partition_totals(conn: Connection, partition_day: date) -> list[core.Profile
         " WHERE partition_day = ? ORDER BY profile_id",
         (partition_day,),
     )
-    return [core.ProfileTotals(*row) for row in rows]  # BIGINT columns: already ints
+    return list(map(core.ProfileTotals._make, rows))  # BIGINT columns: already ints
 
 
 def has_active_profiles(conn: Connection) -> bool:
