@@ -41,9 +41,41 @@ def replace_evaluations(conn: Connection, as_of: datetime, threshold: float, coo
     evidence_json = {pid: json.dumps(payload, sort_keys=True) for pid, payload in evidences.items()}
     if conn.is_postgres:
         return _copy_evaluations(conn, as_of, threshold, cooldown_days, evaluations, evidence_json)
-    rows = [(ev.profile_id, as_of, ev.reason, ev.ratio, ev.term_minutes, ev.orig_minutes, threshold,
-             cooldown_days, ev.last_flagged_at, evidence_json.get(ev.profile_id)) for ev in evaluations]
-    return conn.insert_rows("access_stim_evaluations", EVALUATION_COLUMNS, rows)
+    return _scan_evaluations(conn, as_of, threshold, cooldown_days, list(evaluations), evidence_json)
+
+
+def _scan_evaluations(conn: Connection, as_of: datetime, threshold: float, cooldown_days: int,
+                      evaluations: list[core.Evaluation], evidence_json: dict[int, str]) -> int:
+    """DuckDB: one INSERT ... SELECT over an Arrow table of the per-profile columns, typed up
+    front (no inference) and built column-wise; the per-day constants are bound once."""
+    import pyarrow as pa
+
+    if not evaluations:
+        return 0
+    column = dict(zip(core.Evaluation._fields, zip(*evaluations)))  # the NamedTuples transposed
+    arrow_table = pa.table({
+        "profile_id": pa.array(column["profile_id"], pa.int64()),
+        "reason": pa.array(column["reason"], pa.string()),
+        "ratio": pa.array(column["ratio"], pa.float64()),
+        "term_minutes": pa.array(column["term_minutes"], pa.int64()),
+        "orig_minutes": pa.array(column["orig_minutes"], pa.int64()),
+        "last_flagged_at": pa.array(column["last_flagged_at"], pa.timestamp("us", tz="UTC")),
+        "evidence_json": pa.array([evidence_json.get(pid) for pid in column["profile_id"]], pa.string()),
+    })
+    view = "access_stim_new_evaluations"
+    conn.raw.register(view, arrow_table)
+    try:
+        conn.execute(
+            f"""
+            INSERT INTO access_stim_evaluations ({', '.join(EVALUATION_COLUMNS)})
+            SELECT profile_id, CAST(? AS TIMESTAMPTZ), reason, ratio, term_minutes, orig_minutes,
+                   CAST(? AS DOUBLE PRECISION), CAST(? AS INTEGER), last_flagged_at, evidence_json
+            FROM {view}""",
+            (as_of, threshold, cooldown_days),
+        )
+    finally:
+        conn.raw.unregister(view)
+    return len(evaluations)
 
 
 def _copy_evaluations(conn: Connection, as_of: datetime, threshold: float, cooldown_days: int,
