@@ -50,7 +50,7 @@ def deliver_due(
         error = (result.error or "")[:MAX_ERROR_CHARS]
         with warehouse.transaction() as conn:
             if result.ok:
-                store.record_sent(conn, message.id, now, result.remote_ref)
+                store.record_sent(conn, message.id, now, result.remote_ref, error or None)
                 counts["sent"] += 1
             elif result.permanent:
                 store.record_failed(conn, message.id, now, error)

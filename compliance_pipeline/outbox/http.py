@@ -19,13 +19,22 @@ def post_json(url: str, body: dict[str, Any], headers: dict[str, str] | None = N
     except requests.RequestException as exc:
         return SendResult(ok=False, error=f"{type(exc).__name__}: {exc}")
     if 200 <= response.status_code < 300:
-        ref = None
-        if ref_from is not None:
-            try:
-                ref = ref_from(response.json())
-            except ValueError:
-                ref = None
-        return SendResult(ok=True, remote_ref=ref)
+        return _accepted(response, ref_from)
     error = f"HTTP {response.status_code}: {response.text[:1000]}"
     permanent = 400 <= response.status_code < 500 and response.status_code not in (408, 429)
     return SendResult(ok=False, error=error, permanent=permanent)
+
+
+def _accepted(response, ref_from) -> SendResult:
+    """A 2xx means the other side has the message: it is sent, whatever its body says. Never
+    turn an unexpected body into a retry, which would create the remote record twice."""
+    if ref_from is None:
+        return SendResult(ok=True)
+    try:
+        ref = ref_from(response.json())
+    except (ValueError, TypeError, KeyError, AttributeError) as exc:
+        ref, exc_text = None, f"{type(exc).__name__}: {exc}"
+    else:
+        exc_text = None if ref else "no id in the response"
+    note = None if ref else f"HTTP {response.status_code} accepted, remote id unknown ({exc_text}): {response.text[:500]}"
+    return SendResult(ok=True, remote_ref=str(ref) if ref else None, error=note)

@@ -91,11 +91,13 @@ def oldest_pending_created_at(conn: Connection, topic: str) -> datetime | None:
     return conn.scalar("SELECT min(created_at) FROM outbox WHERE topic = ? AND status = 'pending'", (topic,))
 
 
-def record_sent(conn: Connection, message_id: int, now: datetime, remote_ref: str | None) -> None:
+def record_sent(conn: Connection, message_id: int, now: datetime, remote_ref: str | None,
+                note: str | None = None) -> None:
+    """note: why remote_ref is missing, when the other side accepted without naming the record."""
     conn.execute(
         "UPDATE outbox SET status = 'sent', attempts = attempts + 1, last_attempt_at = ?, sent_at = ?,"
-        " remote_ref = ?, last_error = NULL WHERE id = ?",
-        (now, now, remote_ref, message_id),
+        " remote_ref = ?, last_error = ? WHERE id = ?",
+        (now, now, remote_ref, note, message_id),
     )
 
 

@@ -1,5 +1,7 @@
 from datetime import datetime, timedelta, timezone
 
+import pytest
+
 from compliance_pipeline.outbox import deliver_due, enqueue, list_messages, status_counts
 from compliance_pipeline.outbox.http import post_json
 from compliance_pipeline_tests.http_stub import HttpStub
@@ -55,3 +57,25 @@ def test_4xx_is_kept_as_failed_with_the_response_text(warehouse):
     with warehouse.connect() as conn:
         (message,) = list_messages(conn, "t")
     assert message.status == "failed" and "403" in message.last_error and "Not permitted" in message.last_error
+
+
+@pytest.mark.parametrize("body", [[], {"data": None}, {"unexpected": 1}])
+def test_2xx_without_an_id_is_sent_once_never_retried(warehouse, body):
+    with warehouse.transaction() as conn:
+        enqueue(conn, topic="t", key="k1", payload={}, now=T0)
+    with HttpStub() as stub:
+        stub.respond(201, body)
+        send = _send_to_erpnext_like(stub)
+        assert deliver_due(warehouse, topic="t", send=send, now=T0)["sent"] == 1
+        assert deliver_due(warehouse, topic="t", send=send, now=T0 + timedelta(hours=2))["sent"] == 0
+        assert len(stub.requests) == 1
+    with warehouse.connect() as conn:
+        (message,) = list_messages(conn, "t")
+    assert message.status == "sent" and message.remote_ref is None
+    assert "remote id unknown" in message.last_error
+
+
+def _send_to_erpnext_like(stub):
+    # The ERPNext resource's own extractor, which fails on a list body.
+    return lambda message: post_json(f"{stub.url}/hook", message.payload,
+                                     ref_from=lambda body: (body.get("data") or {}).get("name"))
