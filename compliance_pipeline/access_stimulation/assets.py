@@ -5,10 +5,9 @@ from datetime import date, datetime, timezone
 
 import dagster as dg
 
-from compliance_pipeline import outbox
 from compliance_pipeline.access_stimulation import core, monitor, sums
 from compliance_pipeline.access_stimulation.erpnext import ERPNextResource, deliver_todos
-from compliance_pipeline.outbox import store as outbox_store
+from compliance_pipeline.outbox.metadata import delivery_metadata
 from compliance_pipeline.partitions import DAILY
 from compliance_pipeline.ui import markdown_table
 from compliance_pipeline.warehouse.resource import WarehouseResource
@@ -111,19 +110,7 @@ def access_stimulation_flags(context: dg.AssetExecutionContext, config: AccessSt
 )
 def erpnext_todo_delivery(context: dg.AssetExecutionContext, warehouse: WarehouseResource,
                           erpnext: ERPNextResource) -> dg.MaterializeResult:
-    wh = warehouse.get()
-    sent = deliver_todos(wh, erpnext, monitor.TODO_TOPIC, datetime.now(timezone.utc))
-    if not erpnext.configured:
+    report = deliver_todos(warehouse.get(), erpnext, monitor.TODO_TOPIC, datetime.now(timezone.utc))
+    if not report.configured:
         context.log.warning("ERPNEXT_URL / ERPNEXT_API_KEY / ERPNEXT_API_SECRET not set: ToDos stay pending")
-    with wh.connect() as conn:
-        status = outbox.status_counts(conn, monitor.TODO_TOPIC)
-        failed = outbox.list_messages(conn, monitor.TODO_TOPIC, status="failed")
-        oldest = outbox_store.oldest_pending_created_at(conn, monitor.TODO_TOPIC)
-    return dg.MaterializeResult(metadata={
-        "erpnext_configured": dg.MetadataValue.bool(erpnext.configured),
-        **{f"this_run_{k}": dg.MetadataValue.int(v) for k, v in sent.items()},
-        **{f"outbox_{k}": dg.MetadataValue.int(v) for k, v in status.items()},
-        "oldest_pending_created_at": dg.MetadataValue.text(oldest.isoformat() if oldest else "none"),
-        "failed_todos": dg.MetadataValue.md(markdown_table(
-            [{"id": m.id, "key": m.message_key, "error": m.last_error} for m in failed])),
-    })
+    return dg.MaterializeResult(metadata=delivery_metadata(report))

@@ -43,8 +43,8 @@ def erpnext_resource() -> ERPNextResource:
     return ERPNextResource(**fields)
 
 
-def deliver_todos(warehouse: Warehouse, erpnext: ERPNextResource, topic: str, now: datetime) -> dict[str, int]:
+def deliver_todos(warehouse: Warehouse, erpnext: ERPNextResource, topic: str,
+                  now: datetime) -> outbox.DeliveryReport:
     """Send what is due. Unconfigured -> nothing is attempted and everything stays pending."""
-    if not erpnext.configured:
-        return {"sent": 0, "retrying": 0, "failed": 0}
-    return outbox.deliver_due(warehouse, topic=topic, send=erpnext.send_todo, now=now)
+    send = erpnext.send_todo if erpnext.configured else None
+    return outbox.deliver_and_report(warehouse, topic=topic, send=send, now=now)

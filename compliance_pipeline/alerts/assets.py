@@ -58,16 +58,10 @@ def alert_evaluation(context: dg.AssetExecutionContext, warehouse: WarehouseReso
 )
 def alert_webhook_delivery(context: dg.AssetExecutionContext, warehouse: WarehouseResource,
                            alert_webhook: AlertWebhookResource) -> dg.MaterializeResult:
-    from compliance_pipeline.alerts.delivery import deliver
+    from compliance_pipeline.alerts.delivery import deliver_report
+    from compliance_pipeline.outbox.metadata import delivery_metadata
 
-    result = deliver(warehouse.get(), alert_webhook.target(), now=datetime.now(timezone.utc))
-    if not result["webhook_configured"]:
-        context.log.warning(f"ALERT_WEBHOOK_URL is not set: {result['outbox']['pending']} message(s) wait")
-    return dg.MaterializeResult(metadata={
-        "webhook_configured": dg.MetadataValue.bool(result["webhook_configured"]),
-        "sent": dg.MetadataValue.int(result["attempted"]["sent"]),
-        "retrying": dg.MetadataValue.int(result["attempted"]["retrying"]),
-        "failed": dg.MetadataValue.int(result["attempted"]["failed"]),
-        "outbox_pending": dg.MetadataValue.int(result["outbox"]["pending"]),
-        "outbox_failed": dg.MetadataValue.int(result["outbox"]["failed"]),
-    })
+    report = deliver_report(warehouse.get(), alert_webhook.target(), now=datetime.now(timezone.utc))
+    if not report.configured:
+        context.log.warning(f"ALERT_WEBHOOK_URL is not set: {report.outbox['pending']} message(s) wait")
+    return dg.MaterializeResult(metadata=delivery_metadata(report))

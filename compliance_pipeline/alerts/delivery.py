@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from compliance_pipeline.alerts.evaluation import TOPIC
-from compliance_pipeline.outbox import OutboxMessage, SendResult, deliver_due, status_counts
+from compliance_pipeline.outbox import DeliveryReport, OutboxMessage, SendResult, deliver_and_report
 from compliance_pipeline.outbox.http import post_json
 from compliance_pipeline.warehouse import Warehouse
 
@@ -22,11 +22,12 @@ def webhook_sender(url: str):
     return send
 
 
-def deliver(warehouse: Warehouse, url: str | None, *, now: datetime) -> dict:
+def deliver_report(warehouse: Warehouse, url: str | None, *, now: datetime) -> DeliveryReport:
     """Send what is due; with no URL configured nothing is attempted and messages wait."""
-    attempted = {"sent": 0, "retrying": 0, "failed": 0}
-    if url:
-        attempted = deliver_due(warehouse, topic=TOPIC, send=webhook_sender(url), now=now)
-    with warehouse.connect() as conn:
-        waiting = status_counts(conn, TOPIC)
-    return {"webhook_configured": bool(url), "attempted": attempted, "outbox": waiting}
+    return deliver_and_report(warehouse, topic=TOPIC, send=webhook_sender(url) if url else None, now=now)
+
+
+def deliver(warehouse: Warehouse, url: str | None, *, now: datetime) -> dict:
+    """deliver_report as the JSON `compliance-pipeline alerts deliver` prints."""
+    report = deliver_report(warehouse, url, now=now)
+    return {"webhook_configured": report.configured, "attempted": report.attempted, "outbox": report.outbox}

@@ -10,6 +10,7 @@ sends what is due, one message at a time, and records the outcome:
 """
 
 from compliance_pipeline.outbox.delivery import SendResult, deliver_due
+from compliance_pipeline.outbox.report import DeliveryReport, deliver_and_report
 from compliance_pipeline.outbox.store import (
     OutboxMessage,
     enqueue,
@@ -18,4 +19,4 @@ from compliance_pipeline.outbox.store import (
     status_counts,
 )
 
-__all__ = ["OutboxMessage", "SendResult", "deliver_due", "enqueue", "enqueue_many", "list_messages", "status_counts"]
+__all__ = ["DeliveryReport", "OutboxMessage", "deliver_and_report", "SendResult", "deliver_due", "enqueue", "enqueue_many", "list_messages", "status_counts"]

@@ -60,7 +60,7 @@ def test_materializing_evaluation_then_delivery_reports_counts(warehouse):
         assert evaluation["events_opened"].value == 1
         assert "u1" in evaluation["active_alerts"].value
         delivery = result.asset_materializations_for_node("alert_webhook_delivery")[0].metadata
-        assert delivery["sent"].value == 1 and len(stub.requests) == 1
+        assert delivery["this_run_sent"].value == 1 and len(stub.requests) == 1
         checks = result.get_asset_check_evaluations()
         assert len(checks) == 2 and all(check.passed for check in checks)
 
