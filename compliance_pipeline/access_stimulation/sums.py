@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 from compliance_pipeline.access_stimulation import core
+from compliance_pipeline.errors import InputError
 from compliance_pipeline.warehouse import Connection
 
 _TERM = "CAST(COALESCE(SUM(COALESCE(retail_minutes, 0)), 0) AS BIGINT)"
@@ -21,7 +22,8 @@ def window_totals_from_studies(conn: Connection, start: datetime, end: datetime)
     Used for an arbitrary instant (the CLI's "now") and as the reference in tests."""
     rows = conn.query(
         f"""
-        SELECT p.id, {_TERM}, {_ORIG}
+        SELECT p.id, {_TERM}, {_ORIG},
+               count(s.id) FILTER (WHERE s.retail_minutes < 0 OR s.wholesale_minutes < 0)
         FROM cdr_ingestion_profiles p
         LEFT JOIN cdr_traffic_studies s
           ON s.profile_id = p.id AND s.generated_at >= ? AND s.generated_at < ?
@@ -30,7 +32,14 @@ def window_totals_from_studies(conn: Connection, start: datetime, end: datetime)
         ORDER BY p.id""",
         (start, end),
     )
-    return [core.ProfileTotals(int(p), int(t), int(o)) for p, t, o in rows]
+    # The assets' blocking check refuses negative minutes; this path (no partition, so no
+    # check) refuses them too rather than let them shrink a ratio.
+    bad = [(int(p), int(n)) for p, _, _, n in rows if n]
+    if bad:
+        listed = ", ".join(f"profile {p}: {n} studies" for p, n in bad[:20])
+        raise InputError(f"cdr_traffic_studies has negative retail_minutes or wholesale_minutes "
+                         f"in the window [{start.isoformat()}, {end.isoformat()}): {listed}")
+    return [core.ProfileTotals(int(p), int(t), int(o)) for p, t, o, _ in rows]
 
 
 def _profiles_without_row(conn: Connection, partition_day: date) -> list[int]:

@@ -7,7 +7,7 @@ import pytest
 
 from compliance_pipeline.access_stimulation.demo import load_demo
 from compliance_pipeline.cli import main
-from compliance_pipeline_tests.access_stimulation.helpers import table_snapshot
+from compliance_pipeline_tests.access_stimulation.helpers import add_profiles, add_studies, at, table_snapshot
 
 ANCHOR = date(2026, 3, 15)
 SEED_KEYS = {
@@ -55,3 +55,13 @@ def test_demo_scale_multiplies_profiles(warehouse, scale):
     counts = load_demo(warehouse, seed=1, scale=scale, anchor=ANCHOR)
     assert counts["cdr_ingestion_profiles"] == 44 * scale
     assert load_demo(warehouse, seed=1, scale=scale, anchor=ANCHOR) == counts
+
+
+def test_cli_refuses_negative_minutes_naming_the_profile(warehouse_env, capsys):
+    add_profiles(warehouse_env, [(1, True), (2, True)])
+    add_studies(warehouse_env, [(1, at(date(2026, 3, 1)), 900, 100),
+                                (2, at(date(2026, 3, 2)), 900, -50)])
+    before = table_snapshot(warehouse_env)
+    code, err = run_cli(capsys, "--as-of", "2026-03-16")
+    assert code == 2 and "negative" in err and "profile 2: 1 studies" in err and "profile 1" not in err
+    assert table_snapshot(warehouse_env) == before
