@@ -158,6 +158,8 @@ def test_schedule_runs_yesterdays_partition_of_the_four_day_assets():
     job = defs.resolve_job_def(schedule.job_name)
     assert {k.path[-1] for k in job.asset_layer.selected_asset_keys} >= {
         "traffic_six_month_aggregates", "access_stimulation_flags", "budget_audit_log", "budget_daily_summary"}
+    # Steps run one after another in the run's process, sharing one warehouse session.
+    assert job.executor_def.name == "in_process"
 
 
 def test_bad_run_config_fails_naming_the_field(warehouse):
