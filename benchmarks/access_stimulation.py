@@ -16,9 +16,14 @@ Measured (medians; ours over `--repeat` successive new days, each a first materi
 - seed loop (PostgreSQL): a faithful copy of seed 000's run_once, dry run (its writes only touch
   flagged profiles): per active profile one aggregate query, and for those above 3:1 one cooldown
   query; index on (profile_id, generated_at). Its outcomes are checked against ours.
-- ours, one day: traffic_six_month_aggregates for day D (running sums: day D's studies plus two
-  stored rows per profile) + access_stimulation_flags for D (decide, write every profile's history
-  row, stamps, ToDos).
+- ours, one day: what a run of daily_access_stimulation_job does for day D's access-stimulation
+  steps, in the same order and the same scope: traffic_six_month_aggregates (running sums: day D's
+  studies plus two stored rows per profile; its metadata summary), its blocking check
+  traffic_studies_are_valid, then access_stimulation_flags (decide, write every profile's history
+  row, stamps, ToDos). The job runs its steps in one process and the `warehouse` resource gives
+  the run one Warehouse.session(), so the three share one open DuckDB database: opened once,
+  closed (checkpointed) once at the end, both inside the timing. Dagster's own per-step overhead
+  (events, metadata) is not included.
 - ours, dry run: the same days again with the flags step writing nothing; the aggregates are
   replaced (so this also pays a DELETE per day).
 - bare GROUP BY profile_id over the window (the DuckDB target's yardstick).
@@ -32,12 +37,12 @@ import statistics
 import sys
 import tempfile
 import time
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from compliance_pipeline.access_stimulation import core, demo, monitor, sums  # noqa: E402
+from compliance_pipeline.access_stimulation import core, demo, monitor, storage, sums  # noqa: E402
 from compliance_pipeline.warehouse import Warehouse  # noqa: E402
 from compliance_pipeline.warehouse.schema import init_schema  # noqa: E402
 
@@ -91,10 +96,14 @@ def seed_loop(pg_dsn: str, as_of: datetime) -> dict:
 
 
 def ours_one_day(warehouse: Warehouse, day: date, dry_run: bool) -> monitor.MonitorResult:
-    """traffic_six_month_aggregates then access_stimulation_flags for one partition."""
-    with warehouse.transaction() as conn:
-        sums.refresh_partition_aggregates(conn, day)
-    return monitor.run(warehouse, as_of=core.as_of_for_partition(day), dry_run=dry_run, partition_day=day)
+    """One partition as daily_access_stimulation_job's run does it (in one process, one warehouse
+    session): traffic_six_month_aggregates, its blocking check, access_stimulation_flags."""
+    with warehouse.session():
+        sums.materialize_partition(warehouse, day)
+        with warehouse.connect() as conn:
+            storage.bad_study_rows(conn, day)
+        return monitor.run(warehouse, as_of=core.as_of_for_partition(day), dry_run=dry_run,
+                           partition_day=day, queued_at=datetime.now(timezone.utc))
 
 
 def bare_group_by(warehouse: Warehouse, as_of: datetime) -> int:

@@ -39,20 +39,16 @@ def _partition_day(context: dg.AssetExecutionContext) -> date:
 def traffic_six_month_aggregates(context: dg.AssetExecutionContext,
                                  warehouse: WarehouseResource) -> dg.MaterializeResult:
     day = _partition_day(context)
-    with warehouse.get().transaction() as conn:
-        profiles = sums.refresh_partition_aggregates(conn, day)
-        totals = sums.partition_totals(conn, day)
+    summary = sums.materialize_partition(warehouse.get(), day)
     as_of = core.as_of_for_partition(day)
-    with_orig = [t for t in totals if t.orig_minutes > 0]
-    ratios = [t.term_minutes / t.orig_minutes for t in with_orig]
     return dg.MaterializeResult(metadata={
         "as_of": dg.MetadataValue.text(as_of.isoformat()),
         "window_start": dg.MetadataValue.text(core.window_start(as_of).isoformat()),
-        "profiles": dg.MetadataValue.int(profiles),
-        "profiles_without_orig_traffic": dg.MetadataValue.int(len(totals) - len(with_orig)),
-        "term_minutes": dg.MetadataValue.int(sum(t.term_minutes for t in totals)),
-        "orig_minutes": dg.MetadataValue.int(sum(t.orig_minutes for t in totals)),
-        "max_ratio": dg.MetadataValue.float(round(max(ratios), 3) if ratios else 0.0),
+        "profiles": dg.MetadataValue.int(summary["profiles"]),
+        "profiles_without_orig_traffic": dg.MetadataValue.int(summary["profiles_without_orig_traffic"]),
+        "term_minutes": dg.MetadataValue.int(summary["term_minutes"]),
+        "orig_minutes": dg.MetadataValue.int(summary["orig_minutes"]),
+        "max_ratio": dg.MetadataValue.float(summary["max_ratio"]),
     })
 
 

@@ -11,7 +11,7 @@ from datetime import date, datetime, timedelta
 
 from compliance_pipeline.access_stimulation import core
 from compliance_pipeline.errors import InputError
-from compliance_pipeline.warehouse import Connection
+from compliance_pipeline.warehouse import Connection, Warehouse
 
 _TERM = "CAST(COALESCE(SUM(COALESCE(retail_minutes, 0)), 0) AS BIGINT)"
 _ORIG = "CAST(COALESCE(SUM(COALESCE(wholesale_minutes, 0)), 0) AS BIGINT)"
@@ -108,6 +108,24 @@ def refresh_partition_aggregates(conn: Connection, partition_day: date) -> int:
         [day_start, as_of, *prev_params, *base_params, partition_day, as_of, start],
     )
     return conn.rowcount
+
+
+def materialize_partition(warehouse: Warehouse, partition_day: date) -> dict:
+    """What the traffic_six_month_aggregates asset does: replace the partition's rows and
+    summarise them (in SQL: the asset's metadata needs five numbers, not 10,000 rows)."""
+    with warehouse.transaction() as conn:
+        profiles = refresh_partition_aggregates(conn, partition_day)
+        without_orig, term, orig, max_ratio = conn.execute(
+            """
+            SELECT count(*) FILTER (WHERE orig_minutes <= 0),
+                   CAST(COALESCE(SUM(term_minutes), 0) AS BIGINT), CAST(COALESCE(SUM(orig_minutes), 0) AS BIGINT),
+                   max(CAST(term_minutes AS DOUBLE PRECISION) / orig_minutes) FILTER (WHERE orig_minutes > 0)
+            FROM access_stim_aggregates WHERE partition_day = ?""",
+            (partition_day,),
+        ).fetchone()
+    return {"profiles": profiles, "profiles_without_orig_traffic": int(without_orig),
+            "term_minutes": int(term), "orig_minutes": int(orig),
+            "max_ratio": round(max_ratio, 3) if max_ratio is not None else 0.0}
 
 
 def partition_totals(conn: Connection, partition_day: date) -> list[core.ProfileTotals]:
