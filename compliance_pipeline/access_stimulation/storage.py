@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
 
 from compliance_pipeline.access_stimulation import core
 from compliance_pipeline.warehouse import Connection
@@ -18,20 +18,20 @@ def last_flagged(conn: Connection, as_of: datetime, cooldown_days: int) -> dict[
     or an earlier evaluation's flag (so re-running an old partition sees the flags before it,
     not the stamp of a later day). Flags older than the cooldown cannot matter."""
     since = as_of - timedelta(days=cooldown_days + 1)
+    # One row per profile (max in SQL), as a naive UTC timestamp given its zone here: DuckDB
+    # would attach a pytz zone to every value (measured: 3x the time for ~3,000 stamps).
     rows = conn.query(
         """
-        SELECT id, access_stim_flagged_at FROM cdr_ingestion_profiles
-        WHERE active AND access_stim_flagged_at < ?
-        UNION ALL
-        SELECT profile_id, as_of FROM access_stim_evaluations
-        WHERE as_of >= ? AND as_of < ? AND reason = ?""",
+        SELECT profile_id, timezone('UTC', max(flagged_at)) FROM (
+            SELECT id AS profile_id, access_stim_flagged_at AS flagged_at FROM cdr_ingestion_profiles
+            WHERE active AND access_stim_flagged_at < ?
+            UNION ALL
+            SELECT profile_id, as_of FROM access_stim_evaluations
+            WHERE as_of >= ? AND as_of < ? AND reason = ?) flags
+        GROUP BY profile_id""",
         (as_of, since, as_of, core.FLAGGED),
     )
-    latest: dict[int, datetime] = {}
-    for profile_id, flagged_at in rows:
-        if profile_id not in latest or flagged_at > latest[profile_id]:
-            latest[int(profile_id)] = flagged_at
-    return latest
+    return {int(profile_id): flagged_at.replace(tzinfo=timezone.utc) for profile_id, flagged_at in rows}
 
 
 def replace_evaluations(conn: Connection, as_of: datetime, threshold: float, cooldown_days: int,
