@@ -10,6 +10,7 @@ Per active profile, over studies in [as_of - 6 calendar months, as_of):
 from __future__ import annotations
 
 import calendar
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from typing import NamedTuple
@@ -102,16 +103,36 @@ def validate_settings(threshold: float, cooldown_days: int) -> None:
 def evaluate(totals: ProfileTotals, *, last_flagged_at: datetime | None, as_of: datetime,
              threshold: float = DEFAULT_THRESHOLD,
              cooldown_days: int = DEFAULT_COOLDOWN_DAYS) -> Evaluation:
-    term, orig = totals.term_minutes, totals.orig_minutes
-    if orig <= 0:
-        return Evaluation(totals.profile_id, NO_ORIG_TRAFFIC, term, orig, None, None)
-    ratio = term / orig
-    if ratio <= threshold:
-        return Evaluation(totals.profile_id, BELOW_THRESHOLD, term, orig, ratio, None)
-    # The seed's test: whole days (timedelta.days floors) since the last stamp.
-    if last_flagged_at is not None and (as_of - last_flagged_at).days < cooldown_days:
-        return Evaluation(totals.profile_id, COOLDOWN, term, orig, ratio, last_flagged_at)
-    return Evaluation(totals.profile_id, FLAGGED, term, orig, ratio, last_flagged_at)
+    """One profile's outcome (evaluate_many for one)."""
+    last = {} if last_flagged_at is None else {totals.profile_id: last_flagged_at}
+    (evaluation,) = evaluate_many([totals], last_flagged=last, as_of=as_of, threshold=threshold,
+                                  cooldown_days=cooldown_days)
+    return evaluation
+
+
+def evaluate_many(totals: Iterable[tuple[int, int, int]], *, last_flagged: Mapping[int, datetime],
+                  as_of: datetime, threshold: float = DEFAULT_THRESHOLD,
+                  cooldown_days: int = DEFAULT_COOLDOWN_DAYS) -> list[Evaluation]:
+    """Every profile's outcome, in order. totals: ProfileTotals or plain (profile_id, term, orig)
+    tuples; last_flagged: the latest flag before as_of per profile (absent = never flagged).
+    One loop with the rules inline (a day decides 10,000 profiles: about half the time of a
+    function call and a NamedTuple constructor call per profile)."""
+    new, make = tuple.__new__, Evaluation
+    evaluations: list[Evaluation] = []
+    append, last_of = evaluations.append, last_flagged.get
+    for profile_id, term, orig in totals:
+        if orig <= 0:
+            append(new(make, (profile_id, NO_ORIG_TRAFFIC, term, orig, None, None)))
+            continue
+        ratio = term / orig
+        if ratio <= threshold:
+            append(new(make, (profile_id, BELOW_THRESHOLD, term, orig, ratio, None)))
+            continue
+        last = last_of(profile_id)
+        # The seed's test: whole days (timedelta.days floors) since the last stamp.
+        reason = COOLDOWN if last is not None and (as_of - last).days < cooldown_days else FLAGGED
+        append(new(make, (profile_id, reason, term, orig, ratio, last)))
+    return evaluations
 
 
 def evidence(ev: Evaluation, *, as_of: datetime, threshold: float,

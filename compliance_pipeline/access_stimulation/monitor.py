@@ -41,11 +41,11 @@ class MonitorResult:
         return core.run_summary(self.summaries)
 
 
-def _decide(conn: Connection, totals: list[core.ProfileTotals], as_of: datetime, threshold: float,
+def _decide(conn: Connection, totals: list[tuple[int, int, int]], as_of: datetime, threshold: float,
             cooldown_days: int, partition_day: date | None) -> tuple[list[core.Evaluation], dict[int, dict]]:
     last = storage.last_flagged(conn, as_of, cooldown_days)
-    evaluations = [core.evaluate(t, last_flagged_at=last.get(t.profile_id), as_of=as_of,
-                                 threshold=threshold, cooldown_days=cooldown_days) for t in totals]
+    evaluations = core.evaluate_many(totals, last_flagged=last, as_of=as_of, threshold=threshold,
+                                     cooldown_days=cooldown_days)
     flagged = [ev for ev in evaluations if ev.flagged]
     flagged_ids = [ev.profile_id for ev in flagged]
     if partition_day is not None:

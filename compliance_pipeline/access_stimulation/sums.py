@@ -128,13 +128,14 @@ def materialize_partition(warehouse: Warehouse, partition_day: date) -> dict:
             "max_ratio": round(max_ratio, 3) if max_ratio is not None else 0.0}
 
 
-def partition_totals(conn: Connection, partition_day: date) -> list[core.ProfileTotals]:
-    rows = conn.query(
+def partition_totals(conn: Connection, partition_day: date) -> list[tuple[int, int, int]]:
+    """(profile_id, term_minutes, orig_minutes) per profile of the partition: plain tuples, as
+    core.evaluate_many takes them (BIGINT columns: already ints)."""
+    return conn.query(
         "SELECT profile_id, term_minutes, orig_minutes FROM access_stim_aggregates"
         " WHERE partition_day = ? ORDER BY profile_id",
         (partition_day,),
     )
-    return list(map(core.ProfileTotals._make, rows))  # BIGINT columns: already ints
 
 
 def has_active_profiles(conn: Connection) -> bool:

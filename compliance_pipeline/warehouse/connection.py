@@ -69,7 +69,9 @@ class Connection:
         return self._cursor if self.is_postgres else self.raw
 
     def fetchall(self) -> list[tuple]:
-        return [tuple(r) for r in self._source().fetchall()]
+        rows = self._source().fetchall()
+        # Both drivers already give tuples; copy only if one ever does not.
+        return rows if not rows or type(rows[0]) is tuple else [tuple(r) for r in rows]
 
     def fetchone(self) -> tuple | None:
         row = self._source().fetchone()

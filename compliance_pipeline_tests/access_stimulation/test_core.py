@@ -42,6 +42,19 @@ def test_threshold_and_cooldown_are_settings():
         core.validate_settings(3.0, -1)
 
 
+def test_evaluate_many_decides_each_profile_like_evaluate():
+    totals = [core.ProfileTotals(1, 5, 0), (2, 2999, 1000), (3, 4000, 1000), (4, 4000, 1000), (5, 4000, 1000),
+              (6, 9000, 1000)]
+    last = {3: AS_OF - timedelta(days=10), 4: AS_OF - timedelta(days=30), 2: AS_OF - timedelta(days=1)}
+    many = core.evaluate_many(totals, last_flagged=last, as_of=AS_OF)
+    assert [ev.reason for ev in many] == [core.NO_ORIG_TRAFFIC, core.BELOW_THRESHOLD, core.COOLDOWN,
+                                         core.FLAGGED, core.FLAGGED, core.FLAGGED]
+    assert many == [core.evaluate(core.ProfileTotals(*t), last_flagged_at=last.get(t[0]), as_of=AS_OF)
+                    for t in totals]
+    assert all(type(ev) is core.Evaluation for ev in many) and many[3].last_flagged_at == last[4]
+    assert many[1].last_flagged_at is None and many[1].ratio == 2.999
+
+
 def test_summaries_have_the_seeds_keys_per_outcome():
     assert set(core.summary(decide(5, 0), dry_run=False)) == {
         "profile_id", "flagged", "reason", "term_minutes", "orig_minutes"}
