@@ -142,11 +142,10 @@ def bad_study_rows(conn: Connection, partition_day: date, limit: int = 50) -> di
         WITH bad AS MATERIALIZED (
             SELECT s.id, s.profile_id, s.generated_at, s.retail_minutes, s.wholesale_minutes,
                    COALESCE(s.retail_minutes < 0 OR s.wholesale_minutes < 0, FALSE) AS negative,
-                   NOT EXISTS (SELECT 1 FROM cdr_ingestion_profiles p WHERE p.id = s.profile_id) AS orphan
-            FROM cdr_traffic_studies s
+                   p.id IS NULL AS orphan
+            FROM cdr_traffic_studies s LEFT JOIN cdr_ingestion_profiles p ON p.id = s.profile_id
             WHERE s.generated_at >= ? AND s.generated_at < ?
-              AND (s.retail_minutes < 0 OR s.wholesale_minutes < 0
-                   OR NOT EXISTS (SELECT 1 FROM cdr_ingestion_profiles p WHERE p.id = s.profile_id)))
+              AND (s.retail_minutes < 0 OR s.wholesale_minutes < 0 OR p.id IS NULL))
         (SELECT 'negative_minutes' AS kind, id, profile_id, generated_at, retail_minutes, wholesale_minutes
          FROM bad WHERE negative ORDER BY id LIMIT ?)
         UNION ALL
