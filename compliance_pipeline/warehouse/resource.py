@@ -13,15 +13,23 @@ from compliance_pipeline.warehouse.connection import Warehouse
 from compliance_pipeline.warehouse.url import ENV_VAR, default_url
 
 
+# A job opts in to one warehouse session per run (or per step, under the multiprocess executor)
+# with this run tag. Only jobs whose steps are short and wait on nothing but the warehouse
+# should: on DuckDB the session keeps the file open, so locked for every other process, from
+# the first connection to the end of the run. Steps that wait on the network (ToDo and webhook
+# delivery) and everything outside a run (sensors, schedules) keep per-call connections.
+SESSION_TAG = "compliance/warehouse_session"
+SESSION_TAGS = {SESSION_TAG: "run"}
+
+
 class WarehouseResource(dg.ConfigurableResource):
     """The compliance warehouse (DuckDB file or PostgreSQL), selected by COMPLIANCE_WAREHOUSE_URL.
 
-    Within a run, the resource lives as long as Dagster keeps it: one step in its own process
-    (the multiprocess executor), or the whole run (the in-process executor, as the daily job
-    uses). For that span its Warehouse is in a session (Warehouse.session): DuckDB is opened
-    once, on first use, and closed (released for other processes) when the step or run ends.
-    Outside a run (sensors and schedules in the long-lived code server) there is no session:
-    every connection opens and closes the file itself."""
+    In a run tagged SESSION_TAGS the resource's Warehouse is in a session (Warehouse.session)
+    for as long as Dagster keeps the resource: the whole run under the in-process executor
+    (as daily_access_stimulation_job runs), one step under the multiprocess one. DuckDB is then
+    opened once, on first use, and closed (released for other processes) when that ends.
+    Everywhere else every connection opens and closes the file itself."""
 
     url: str
     _warehouse: Warehouse | None = PrivateAttr(default=None)
@@ -31,7 +39,8 @@ class WarehouseResource(dg.ConfigurableResource):
 
     @contextlib.contextmanager
     def yield_for_execution(self, context: dg.InitResourceContext) -> Iterator[WarehouseResource]:
-        if context.run is None:
+        run = context.run
+        if run is None or run.tags.get(SESSION_TAG) != SESSION_TAGS[SESSION_TAG]:
             yield self
             return
         warehouse = Warehouse(self.url)

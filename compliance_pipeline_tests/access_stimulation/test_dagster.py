@@ -7,7 +7,7 @@ import dagster as dg
 from compliance_pipeline import outbox
 from compliance_pipeline.access_stimulation import assets, checks, monitor
 from compliance_pipeline.access_stimulation.erpnext import ERPNextResource
-from compliance_pipeline.warehouse.resource import WarehouseResource
+from compliance_pipeline.warehouse.resource import SESSION_TAG, WarehouseResource
 from compliance_pipeline_tests.access_stimulation.helpers import add_profiles, add_studies, at, table_snapshot
 from compliance_pipeline_tests.http_stub import HttpStub
 
@@ -160,6 +160,7 @@ def test_schedule_runs_yesterdays_partition_of_the_four_day_assets():
         "traffic_six_month_aggregates", "access_stimulation_flags", "budget_audit_log", "budget_daily_summary"}
     # Steps run one after another in the run's process, sharing one warehouse session.
     assert job.executor_def.name == "in_process"
+    assert job.tags.get(SESSION_TAG) == "run"
 
 
 def test_bad_run_config_fails_naming_the_field(warehouse):

@@ -7,7 +7,7 @@ import dagster as dg
 import pytest
 
 from compliance_pipeline.warehouse import Warehouse, connection
-from compliance_pipeline.warehouse.resource import WarehouseResource
+from compliance_pipeline.warehouse.resource import SESSION_TAGS, WarehouseResource
 from compliance_pipeline.warehouse.schema import init_schema
 
 # Another process: can it open the file for writing right now?
@@ -130,11 +130,26 @@ def second(warehouse: WarehouseResource) -> None:
         conn.execute("INSERT INTO t VALUES (2)")
 
 
-def test_an_in_process_run_shares_one_session_and_releases_the_file(duck, counted_opens):
-    result = dg.materialize([first, second], resources={"warehouse": WarehouseResource(url=duck.url.raw)})
+def test_a_tagged_in_process_run_shares_one_session_and_releases_the_file(duck, counted_opens):
+    result = dg.materialize([first, second], resources={"warehouse": WarehouseResource(url=duck.url.raw)},
+                            tags=SESSION_TAGS)
     assert result.success
     assert len(counted_opens) == 1
     assert other_process_sees(duck.url.duckdb_path) == "open 2"
+
+
+@dg.asset
+def without_session(warehouse: WarehouseResource) -> None:
+    assert not warehouse.get().in_session
+    with warehouse.get().transaction() as conn:
+        conn.execute("INSERT INTO t VALUES (1)")
+
+
+def test_an_untagged_run_keeps_per_call_connections(duck, counted_opens):
+    # e.g. delivery steps, which wait on HTTP: the file must not stay locked meanwhile.
+    result = dg.materialize([without_session], resources={"warehouse": WarehouseResource(url=duck.url.raw)})
+    assert result.success
+    assert len(counted_opens) == 1 and other_process_sees(duck.url.duckdb_path) == "open 1"
 
 
 def test_outside_a_run_the_resource_holds_no_session(duck, counted_opens):
