@@ -42,6 +42,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+# The process holds the whole code location (Dagster and every definition), as a run's process
+# does: Python's full garbage collections scan all of it, so they cost what they cost in a run.
+import compliance_pipeline.definitions  # noqa: E402, F401
 from compliance_pipeline.access_stimulation import core, demo, monitor, storage, sums  # noqa: E402
 from compliance_pipeline.warehouse import Warehouse  # noqa: E402
 from compliance_pipeline.warehouse.schema import init_schema  # noqa: E402
