@@ -29,7 +29,10 @@ class WarehouseResource(dg.ConfigurableResource):
     for as long as Dagster keeps the resource: the whole run under the in-process executor
     (as daily_access_stimulation_job runs), one step under the multiprocess one. DuckDB is then
     opened once, on first use, and closed (released for other processes) when that ends.
-    Everywhere else every connection opens and closes the file itself."""
+    Everywhere else every connection opens and closes the file itself. Having a lifecycle
+    makes it a context-manager resource for Dagster: a test that builds a sensor or op context
+    with it enters that context (`with dg.build_sensor_context(...) as context:`), as Dagster's
+    own evaluation does."""
 
     url: str
     _warehouse: Warehouse | None = PrivateAttr(default=None)

@@ -67,19 +67,23 @@ def test_materializing_evaluation_then_delivery_reports_counts(warehouse):
 
 def test_sensor_requests_one_run_per_newest_snapshot_and_keeps_its_cursor(warehouse):
     resources = {"warehouse": WarehouseResource(url=warehouse.url.raw)}
+
+    def tick(cursor=None):
+        # WarehouseResource has a lifecycle (it may hold a session in runs), so the context is
+        # entered, as Dagster's own sensor evaluation does.
+        with dg.build_sensor_context(instance=instance, cursor=cursor, resources=resources) as context:
+            return monitor_snapshot_sensor(context), context.cursor
+
     with dg.DagsterInstance.ephemeral() as instance:
-        empty = monitor_snapshot_sensor(dg.build_sensor_context(instance=instance, resources=resources))
+        empty, _ = tick()
         assert isinstance(empty, dg.SkipReason)
         add_snapshots(warehouse, "u1", [60, 61])
-        context = dg.build_sensor_context(instance=instance, resources=resources)
-        request = monitor_snapshot_sensor(context)
+        request, cursor = tick()
         newest = (T0 + timedelta(minutes=1)).isoformat()
         assert isinstance(request, dg.RunRequest) and request.run_key == newest
-        assert context.cursor == newest
-        again = monitor_snapshot_sensor(dg.build_sensor_context(instance=instance, cursor=newest,
-                                                                resources=resources))
+        assert cursor == newest
+        again, _ = tick(newest)
         assert isinstance(again, dg.SkipReason)
         add_snapshots(warehouse, "u1", [62], offset=2)
-        later = monitor_snapshot_sensor(dg.build_sensor_context(instance=instance, cursor=newest,
-                                                                resources=resources))
+        later, _ = tick(newest)
         assert later.run_key == (T0 + timedelta(minutes=2)).isoformat()
