@@ -95,3 +95,29 @@ def test_bad_url_gives_one_clear_line_without_password(url, fragment):
     message = str(info.value)
     assert fragment in message
     assert "secret" not in message
+
+
+def test_duckdb_history_rebuild_keeps_every_row(tmp_path):
+    """m0101 rebuilds access_stim_evaluations without its key on DuckDB: a warehouse created
+    before it keeps its history rows and their values."""
+    from compliance_pipeline.warehouse.migrations import m0101_access_stim_history_unkeyed as m0101
+
+    warehouse = Warehouse(f"duckdb:///{tmp_path / 'old.duckdb'}")
+    init_schema(warehouse)
+    with warehouse.transaction() as conn:
+        conn.execute("DELETE FROM schema_migrations WHERE version = ?", (m0101.VERSION,))
+        conn.execute("DROP TABLE access_stim_evaluations")
+        from compliance_pipeline.warehouse.migrations import m0100_access_stimulation as m0100
+        conn.execute(m0100.statements("duckdb")[1])  # the keyed table, as version 100 made it
+        conn.execute(
+            "INSERT INTO access_stim_evaluations VALUES"
+            " ('2025-03-02 00:00:00+00', 7, 'flagged', 3.5, 35, 10, 3.0, 30, NULL, '{\"ratio\": 3.5}'),"
+            " ('2025-03-01 00:00:00+00', 7, 'below_threshold', 1.0, 10, 10, 3.0, 30, NULL, NULL)")
+    assert init_schema(warehouse)["applied"] == [m0101.__name__.rsplit(".", 1)[1]]
+    with warehouse.connect() as conn:
+        rows = conn.query("SELECT profile_id, reason, ratio, evidence_json FROM access_stim_evaluations"
+                          " ORDER BY as_of")
+        keys = conn.query("SELECT count(*) FROM duckdb_constraints()"
+                          " WHERE table_name = 'access_stim_evaluations' AND constraint_type = 'PRIMARY KEY'")
+    assert rows == [(7, "below_threshold", 1.0, None), (7, "flagged", 3.5, '{"ratio": 3.5}')]
+    assert keys == [(0,)]
