@@ -5,7 +5,7 @@ from datetime import date, datetime, timezone
 
 import dagster as dg
 
-from compliance_pipeline.access_stimulation import core, monitor, sums
+from compliance_pipeline.access_stimulation import checks, core, monitor, sums
 from compliance_pipeline.access_stimulation.erpnext import ERPNextResource, deliver_todos
 from compliance_pipeline.outbox.metadata import delivery_metadata
 from compliance_pipeline.partitions import DAILY
@@ -35,13 +35,15 @@ def _partition_day(context: dg.AssetExecutionContext) -> date:
                       partition_mapping=dg.TimeWindowPartitionMapping(start_offset=-1, end_offset=-1))],
     description="Per active profile: term/orig minutes over [as_of - 6 months, as_of), as_of = the "
                 "partition day's end; plus running sums that make the next day cheap.",
+    check_specs=[checks.TRAFFIC_STUDIES_VALID],
 )
 def traffic_six_month_aggregates(context: dg.AssetExecutionContext,
                                  warehouse: WarehouseResource) -> dg.MaterializeResult:
     day = _partition_day(context)
     summary = sums.materialize_partition(warehouse.get(), day)
     as_of = core.as_of_for_partition(day)
-    return dg.MaterializeResult(metadata={
+    check = checks.traffic_studies_result(warehouse.get(), day, summary)
+    return dg.MaterializeResult(check_results=[check], metadata={
         "as_of": dg.MetadataValue.text(as_of.isoformat()),
         "window_start": dg.MetadataValue.text(core.window_start(as_of).isoformat()),
         "profiles": dg.MetadataValue.int(summary["profiles"]),

@@ -6,35 +6,42 @@ from datetime import date, datetime, timedelta, timezone
 import dagster as dg
 
 from compliance_pipeline.access_stimulation import monitor, storage
-from compliance_pipeline.access_stimulation.assets import erpnext_todo_delivery, traffic_six_month_aggregates
 from compliance_pipeline.outbox import store as outbox_store
-from compliance_pipeline.partitions import DAILY
 from compliance_pipeline.ui import markdown_table
+from compliance_pipeline.warehouse import Warehouse
 from compliance_pipeline.warehouse.resource import WarehouseResource
 
 MAX_TODO_WAIT = timedelta(days=1)
 
 
-@dg.asset_check(asset=traffic_six_month_aggregates, blocking=True, partitions_def=DAILY,
-                description="Fails the partition (so no flags are computed) on negative minutes or "
-                            "studies whose profile does not exist; names the rows.")
-def traffic_studies_are_valid(context: dg.AssetCheckExecutionContext,
-                              warehouse: WarehouseResource) -> dg.AssetCheckResult:
-    day = date.fromisoformat(context.partition_key)
-    with warehouse.get().connect() as conn:
+# Evaluated by the aggregates asset itself, from the same read of the day that fed its sums
+# (a separate check step read the day's studies again); blocking: a failure fails the step
+# after the partition's rows are written, and the day's flags do not run.
+TRAFFIC_STUDIES_VALID = dg.AssetCheckSpec(
+    "traffic_studies_are_valid", asset="traffic_six_month_aggregates", blocking=True,
+    description="Fails the partition (so no flags are computed) on negative minutes, studies whose "
+                "profile does not exist (the day's rows) or negative window sums; names the rows.")
+BAD_ROW_KINDS = ("negative_minutes", "unknown_profile", "negative_window_sums")
+
+
+def traffic_studies_result(warehouse: Warehouse, day: date, counts: dict[str, int]) -> dg.AssetCheckResult:
+    """The check's result from the partition's bad-row counts; the rows are looked up (and
+    named) only when there are some."""
+    metadata = {f"{kind}_rows": dg.MetadataValue.int(int(counts[kind])) for kind in BAD_ROW_KINDS}
+    if not any(counts[kind] for kind in BAD_ROW_KINDS):
+        return dg.AssetCheckResult(check_name=TRAFFIC_STUDIES_VALID.name, passed=True, metadata=metadata)
+    with warehouse.connect() as conn:
         bad = storage.bad_study_rows(conn, day)
-    metadata = {f"{kind}_rows": dg.MetadataValue.int(len(rows)) for kind, rows in bad.items()}
     for kind, rows in bad.items():
         if rows:
             metadata[kind] = dg.MetadataValue.md(markdown_table(rows))
-    passed = not any(bad.values())
-    names = ", ".join(f"{kind} ({len(rows)}): ids {[r.get('id', r.get('profile_id')) for r in rows][:10]}"
+    names = ", ".join(f"{kind} ({counts[kind]}): ids {[r.get('id', r.get('profile_id')) for r in rows][:10]}"
                       for kind, rows in bad.items() if rows)
-    return dg.AssetCheckResult(passed=passed, metadata=metadata,
-                               description=None if passed else f"bad traffic study rows: {names}")
+    return dg.AssetCheckResult(check_name=TRAFFIC_STUDIES_VALID.name, passed=False, metadata=metadata,
+                               description=f"bad traffic study rows: {names}")
 
 
-@dg.asset_check(asset=erpnext_todo_delivery,
+@dg.asset_check(asset="erpnext_todo_delivery",
                 description="Warns when an ERPNext ToDo has waited in the outbox for more than a day.")
 def erpnext_todos_not_waiting(warehouse: WarehouseResource) -> dg.AssetCheckResult:
     now = datetime.now(timezone.utc)

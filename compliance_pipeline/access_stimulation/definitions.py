@@ -8,7 +8,7 @@ from compliance_pipeline.access_stimulation.erpnext import erpnext_resource
 defs = dg.Definitions(
     assets=[assets.source_profiles, assets.source_studies, assets.traffic_six_month_aggregates,
             assets.access_stimulation_flags, assets.erpnext_todo_delivery],
-    asset_checks=[checks.traffic_studies_are_valid, checks.erpnext_todos_not_waiting],
+    asset_checks=[checks.erpnext_todos_not_waiting],
     jobs=[jobs.daily_access_stimulation_job, jobs.erpnext_todo_delivery_job],
     schedules=[schedules.daily_access_stimulation_schedule, schedules.erpnext_todo_delivery_schedule],
     resources={"erpnext": erpnext_resource()},

@@ -20,14 +20,11 @@ def resources(warehouse, erpnext=None):
     return {"warehouse": WarehouseResource(url=warehouse.url.raw), "erpnext": erpnext or ERPNextResource()}
 
 
-def materialize_day(warehouse, day=DAY, run_config=None, with_check=False):
+def materialize_day(warehouse, day=DAY, run_config=None):
     return dg.materialize(
-        DAY_ASSETS + ([checks.traffic_studies_are_valid] if with_check else []),
-        partition_key=day.isoformat(), resources=resources(warehouse), run_config=run_config,
+        DAY_ASSETS, partition_key=day.isoformat(), resources=resources(warehouse), run_config=run_config,
         raise_on_error=False,
-        selection=dg.AssetSelection.assets(assets.traffic_six_month_aggregates, assets.access_stimulation_flags)
-        | dg.AssetSelection.checks(checks.traffic_studies_are_valid) if with_check else
-        dg.AssetSelection.assets(assets.traffic_six_month_aggregates, assets.access_stimulation_flags),
+        selection=dg.AssetSelection.assets(assets.traffic_six_month_aggregates, assets.access_stimulation_flags),
     )
 
 
@@ -46,6 +43,8 @@ def test_day_materialization_shows_outcomes_and_is_idempotent(warehouse):
     seed_rows(warehouse)
     result = materialize_day(warehouse)
     assert result.success
+    (check,) = result.get_asset_check_evaluations()  # evaluated with the aggregates, no rows named
+    assert check.passed and check.metadata["unknown_profile_rows"].value == 0
     meta = metadata_of(result, "access_stimulation_flags")
     assert meta["flagged"].value == 1 and meta["max_ratio"].value == 8.0
     assert meta["outcomes"].data == {"flagged": 1, "cooldown": 1, "below_threshold": 1, "no_orig_traffic": 1}
@@ -73,9 +72,12 @@ def test_dry_run_config_writes_nothing(warehouse):
 def test_blocking_check_names_bad_rows_and_stops_the_flags(warehouse):
     seed_rows(warehouse)
     add_studies(warehouse, [(1, at(DAY, 3), -50, 10), (99, at(DAY, 4), 10, 10)])
-    result = materialize_day(warehouse, with_check=True)
+    result = materialize_day(warehouse)
+    assert not result.success  # the aggregates step fails on its blocking check
     (check,) = result.get_asset_check_evaluations()
-    assert not check.passed
+    assert not check.passed and check.check_name == "traffic_studies_are_valid"
+    assert check.metadata["negative_minutes_rows"].value == 1
+    assert check.metadata["unknown_profile_rows"].value == 1
     assert "negative_minutes (1)" in check.description and "unknown_profile (1)" in check.description
     assert "| 99 |" in check.metadata["unknown_profile"].value
     assert not [e for e in result.get_asset_materialization_events()
