@@ -109,8 +109,6 @@ def refresh_partition_aggregates(conn: Connection, partition_day: date) -> Parti
         GROUP BY profile_id""",
         (day_start, as_of),
     )
-    if conn.is_postgres:
-        conn.execute(f"ANALYZE {_DAY_SUMS}")  # a temp table has no statistics until asked
     conn.execute("DELETE FROM access_stim_aggregates WHERE partition_day = ?", (partition_day,))
     conn.execute(
         f"""
