@@ -291,7 +291,7 @@ def main(argv=None) -> int:
             if server is not None:
                 server.stop()
     print()
-    print(f"| backend | measurement | seed s | ours s | ratio | target |")
+    print("| backend | measurement | seed s | ours s | ratio | target |")
     print("|---|---|---|---|---|---|")
     for backend, what, seed_s, ours_s, ratio, target in rows:
         fmt = lambda x: "" if x is None else f"{x:.3f}"  # noqa: E731

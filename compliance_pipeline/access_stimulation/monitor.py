@@ -6,14 +6,12 @@ history + stamps + ToDos in ONE transaction: all of it happens or none of it doe
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from compliance_pipeline import outbox
 from compliance_pipeline.access_stimulation import core, storage, sums
+from compliance_pipeline.collector import collector_paused
 from compliance_pipeline.errors import InputError
 from compliance_pipeline.warehouse import Connection, Warehouse
 
@@ -70,21 +68,6 @@ def _write(conn: Connection, as_of: datetime, threshold: float, cooldown_days: i
     return {"history_rows": history_rows, "stamped": stamped, "todos_enqueued": enqueued}
 
 
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """A day builds ~50,000 small objects (rows, evaluations) that form no cycles and die when
-    the step ends; the cyclic collector would scan them again and again and promote them into
-    the oldest generation, whose full collections scan everything the process holds (measured
-    in a process with Dagster loaded, as a run is: ~30 ms a day at 10,000 profiles)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
 def run(warehouse: Warehouse, *, as_of: datetime, dry_run: bool = False,
         threshold: float = core.DEFAULT_THRESHOLD, cooldown_days: int = core.DEFAULT_COOLDOWN_DAYS,
         partition_day: date | None = None, queued_at: datetime | None = None) -> MonitorResult:
@@ -94,7 +77,7 @@ def run(warehouse: Warehouse, *, as_of: datetime, dry_run: bool = False,
     backfilled day's ToDo is not "waiting for days"); defaults to as_of."""
     core.validate_settings(threshold, cooldown_days)
     as_of = core.utc(as_of)
-    with _gc_paused(), warehouse.connect() as conn, conn.transaction():
+    with collector_paused(), warehouse.connect() as conn, conn.transaction():
         if partition_day is not None:
             totals = sums.partition_totals(conn, partition_day)
             if not totals and sums.has_active_profiles(conn):
