@@ -119,12 +119,7 @@ def bare_group_by(warehouse: Warehouse, as_of: datetime) -> int:
 
 
 def median_seconds(fn, repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - started)
-    return statistics.median(times)
+    return statistics.median(_seconds(fn) for _ in range(repeat))
 
 
 def paired_over_days(ours, bare, days: list[date]) -> tuple[float, float, float]:

@@ -132,9 +132,9 @@ def history(conn: Connection, profile_id: int | None = None) -> list[dict]:
 
 def bad_study_rows(conn: Connection, partition_day: date, limit: int = 50) -> dict[str, list[dict]]:
     """Rows of the partition's day that make its sums meaningless: negative minutes, or a
-    profile_id with no profile. Each day's rows are vetted when that day materializes.
-    The day's studies are read once for both kinds (on PostgreSQL, where a day's studies
-    may sit on one heap page each, a second scan cost ~15 ms at 10,000 profiles)."""
+    profile_id with no profile (each kind capped at `limit`), and negative window sums.
+    The blocking check calls this only when the aggregates step counted bad rows, to name
+    them; the day's studies are read once for both kinds."""
     as_of = core.as_of_for_partition(partition_day)
     day_start = as_of - timedelta(days=1)
     rows = conn.query(

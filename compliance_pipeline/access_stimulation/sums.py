@@ -99,7 +99,7 @@ def refresh_partition_aggregates(conn: Connection, partition_day: date) -> Parti
     missing_base = _profiles_without_row(conn, base_day)
     prev_sql, prev_params = _running_totals_cte("prev", prev_day, missing_prev, day_start)
     base_sql, base_params = _running_totals_cte("base", base_day, missing_base, start)
-    conn.execute(f"DROP TABLE IF EXISTS {_DAY_SUMS}")
+    # Temporary, so private to this connection; dropped below, or with the transaction on error.
     conn.execute(
         f"""
         CREATE TEMP TABLE {_DAY_SUMS} AS

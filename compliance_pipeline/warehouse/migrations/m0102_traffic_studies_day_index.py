@@ -5,7 +5,10 @@ A day's ~10,000 studies sit on as many heap pages when each profile's studies ar
 together (the layout the seed's per-profile index prefers): visiting them cost ~36 ms of a
 ~200 ms day; from the covering index it is ~1.5 ms (measured, 10,000 profiles x 180 days).
 It replaces the plain (generated_at) index, which it serves in every use. DuckDB finds a
-day's rows through its zone maps: nothing to do there."""
+day's rows through its zone maps: nothing to do there. The index is built inside the
+migration's transaction (CONCURRENTLY cannot run in one), so on a large existing table new
+studies wait while it builds: run `compliance-pipeline init` for this upgrade in a quiet
+window."""
 
 VERSION = 102
 
