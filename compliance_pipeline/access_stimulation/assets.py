@@ -4,6 +4,7 @@
 from datetime import date, datetime, timezone
 
 import dagster as dg
+from pydantic import Field
 
 from compliance_pipeline.access_stimulation import checks, core, monitor, sums
 from compliance_pipeline.access_stimulation.erpnext import ERPNextResource, deliver_todos
@@ -55,9 +56,12 @@ def traffic_six_month_aggregates(context: dg.AssetExecutionContext,
 
 
 class AccessStimulationFlagsConfig(dg.Config):
-    dry_run: bool = False
-    threshold: float = core.DEFAULT_THRESHOLD
-    cooldown_days: int = core.DEFAULT_COOLDOWN_DAYS
+    dry_run: bool = Field(default=False, description=(
+        "Evaluate and record the outcomes, but stamp no profile and queue no ERPNext ToDo."))
+    threshold: float = Field(default=core.DEFAULT_THRESHOLD, description=(
+        "Terminating-to-originating minutes ratio above which a profile is flagged (3:1 in 47 CFR 61.3(bbb))."))
+    cooldown_days: int = Field(default=core.DEFAULT_COOLDOWN_DAYS, description=(
+        "A profile flagged within this many days before as_of is not flagged again."))
 
 
 @dg.asset(

@@ -1,6 +1,6 @@
 """`remediate_over_cap_visits`: build or load the plan -> apply -> report.
 
-One run config at the job's top level (CONTRACT.md §3), mapped onto the ops. The apply op hands
+One run config at the job's top level (the RemediationConfig fields), mapped onto the ops. The apply op hands
 the plan's id to the one-transaction apply, which re-derives it under the row locks: the run
 writes exactly the plan shown by the first op, or nothing.
 """
@@ -66,13 +66,16 @@ def report_remediation(context: dg.OpExecutionContext, report: dict) -> dg.Outpu
     return dg.Output(report, metadata=report_metadata(report))
 
 
-def _map_config(config: RemediationConfig) -> dict:
-    full = RemediationConfig(**config).model_dump()  # fills the defaults
+# Typed from the annotation: the launchpad shows RemediationConfig's fields, defaults and
+# descriptions, and config validation rejects unknown keys and wrong types, naming the field.
+@dg.config_mapping
+def remediation_config(config: RemediationConfig) -> dict:
+    full = config.model_dump()
     return {"ops": {"build_or_load_plan": {"config": full}, "apply_plan": {"config": full}}}
 
 
 @dg.job(name="remediate_over_cap_visits", tags=EXCLUSIVE_TAG,
-        config=dg.ConfigMapping(config_fn=_map_config),
+        config=remediation_config,
         description="Flip over-cap completed works and their visits to over_limit, recompute "
                     "accruals, log for undo. dry_run is true by default.")
 def remediate_over_cap_visits():
