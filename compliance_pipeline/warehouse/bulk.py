@@ -1,7 +1,8 @@
-"""Bulk loading: COPY on PostgreSQL, an Arrow table scan on DuckDB.
+"""Bulk moves between Python and the warehouse: COPY on PostgreSQL, Arrow scans on DuckDB.
 
-Row-by-row INSERTs are 10-100x slower at demo/benchmark scale; these paths keep
-`compliance-pipeline demo-data --scale N` and the benchmarks quick.
+Row-by-row INSERTs are 10-100x slower at demo/benchmark scale. These functions take the
+driver's own connection (`raw`) and its backend name, so the Connection wrapper can use them
+without this module depending on it.
 """
 
 from __future__ import annotations
@@ -10,46 +11,86 @@ import csv
 import io
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
+from itertools import count
 from typing import TYPE_CHECKING, Any
 
+from compliance_pipeline.warehouse.placeholders import to_pyformat
+
 if TYPE_CHECKING:
-    from compliance_pipeline.warehouse.connection import Connection
+    import numpy as np
+    import pyarrow as pa
 
 CHUNK_ROWS = 200_000
 _NULL = "\\N"
+_view_names = count()
 
 
-def insert_rows(conn: Connection, table: str, columns: list[str], rows: Iterable[Sequence[Any]]) -> int:
+def insert_rows(raw: Any, backend: str, table: str, columns: Sequence[str],
+                rows: Iterable[Sequence[Any]]) -> int:
+    """Insert Python rows in chunks. Returns the number of rows inserted."""
     total = 0
     chunk: list[Sequence[Any]] = []
     for row in rows:
         chunk.append(row)
         if len(chunk) >= CHUNK_ROWS:
-            total += _insert_chunk(conn, table, columns, chunk)
+            total += _insert_chunk(raw, backend, table, columns, chunk)
             chunk = []
     if chunk:
-        total += _insert_chunk(conn, table, columns, chunk)
+        total += _insert_chunk(raw, backend, table, columns, chunk)
     return total
 
 
-def _insert_chunk(conn: Connection, table: str, columns: list[str], rows: list[Sequence[Any]]) -> int:
-    if conn.is_postgres:
-        _copy_postgres(conn, table, columns, rows)
+def _insert_chunk(raw: Any, backend: str, table: str, columns: Sequence[str],
+                  rows: list[Sequence[Any]]) -> int:
+    if backend == "postgresql":
+        buf = io.StringIO()
+        writer = csv.writer(buf, lineterminator="\n")
+        for row in rows:
+            writer.writerow([_csv_value(v) for v in row])
+        buf.seek(0)
+        _copy_in(raw, table, columns, buf, f"FORMAT csv, NULL '{_NULL}'")
     else:
-        _scan_duckdb(conn, table, columns, rows)
+        import pyarrow as pa
+
+        arrays = {f"c{i}": [row[i] for row in rows] for i in range(len(columns))}
+        _scan_into(raw, table, columns, pa.table(arrays))
     return len(rows)
 
 
-def _copy_postgres(conn: Connection, table: str, columns: list[str], rows: list[Sequence[Any]]) -> None:
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
-    for row in rows:
-        writer.writerow([_csv_value(v) for v in row])
-    buf.seek(0)
-    cols = ", ".join(columns)
-    conn.raw.cursor().copy_expert(
-        f"COPY {table} ({cols}) FROM STDIN WITH (FORMAT csv, NULL '{_NULL}')", buf
-    )
+def insert_arrow(raw: Any, backend: str, table: str, data: pa.Table) -> int:
+    """Insert an Arrow table whose column names are the target table's columns.
+
+    Typing the Arrow columns up front (pa.array(values, type)) skips type inference; timestamps
+    should carry a zone (pa.timestamp("us", tz="UTC")) for TIMESTAMPTZ columns."""
+    if data.num_rows == 0:
+        return 0
+    if backend == "postgresql":
+        import pyarrow.csv
+
+        buf = io.BytesIO()
+        # Strings are quoted, NULLs are bare empty fields: COPY reads those as NULL.
+        pyarrow.csv.write_csv(data, buf, pyarrow.csv.WriteOptions(include_header=False,
+                                                                  quoting_style="needed"))
+        buf.seek(0)
+        _copy_in(raw, table, data.column_names, buf, "FORMAT csv")
+    else:
+        _scan_into(raw, table, data.column_names, data)
+    return data.num_rows
+
+
+def _copy_in(raw: Any, table: str, columns: Sequence[str], buf: Any, options: str) -> None:
+    with raw.cursor() as cursor:
+        cursor.copy_expert(f"COPY {table} ({', '.join(columns)}) FROM STDIN WITH ({options})", buf)
+
+
+def _scan_into(raw: Any, table: str, columns: Sequence[str], data: pa.Table) -> None:
+    view = f"_bulk_{table}_{next(_view_names)}"
+    raw.register(view, data)
+    try:
+        select = ", ".join(f'"{name}"' for name in data.column_names)
+        raw.execute(f"INSERT INTO {table} ({', '.join(columns)}) SELECT {select} FROM {view}")
+    finally:
+        raw.unregister(view)
 
 
 def _csv_value(value: Any) -> Any:
@@ -62,15 +103,37 @@ def _csv_value(value: Any) -> Any:
     return value
 
 
-def _scan_duckdb(conn: Connection, table: str, columns: list[str], rows: list[Sequence[Any]]) -> None:
-    import pyarrow as pa
+def fetch_arrays(raw: Any, backend: str, sql: str,
+                 params: Sequence[Any] | None) -> dict[str, np.ma.MaskedArray]:
+    """A numeric query's result as one masked array per column (NULL = masked), by name."""
+    import numpy as np
 
-    arrays = {f"c{i}": [row[i] for row in rows] for i in range(len(columns))}
-    arrow_table = pa.table(arrays)
-    view = f"_bulk_{table}"
-    conn.raw.register(view, arrow_table)
-    try:
-        select = ", ".join(f"c{i}" for i in range(len(columns)))
-        conn.raw.execute(f"INSERT INTO {table} ({', '.join(columns)}) SELECT {select} FROM {view}")
-    finally:
-        conn.raw.unregister(view)
+    if backend != "postgresql":
+        fetched = raw.execute(sql, list(params) if params else None).fetchnumpy()
+        return {name: np.ma.asarray(values) for name, values in fetched.items()}
+    return _copy_out_arrays(raw, sql, params)
+
+
+def _copy_out_arrays(raw: Any, sql: str, params: Sequence[Any] | None) -> dict[str, np.ma.MaskedArray]:
+    """COPY the result out as CSV and parse it in C (pandas): several times faster than a
+    Python tuple per row. psycopg2 binds the parameters (mogrify) as it would for execute."""
+    import numpy as np
+    import pandas as pd
+
+    with raw.cursor() as cursor:
+        query = cursor.mogrify(to_pyformat(sql), tuple(params) if params else ()).decode()
+        buf = io.StringIO()
+        cursor.copy_expert(f"COPY ({query}) TO STDOUT WITH (FORMAT csv, HEADER true)", buf)
+    buf.seek(0)
+    # Only an empty field is NULL; a stored 'NaN' is a (non-missing) value.
+    frame = pd.read_csv(buf, keep_default_na=False, na_values=[""])
+    arrays = {}
+    for name in frame.columns:
+        column = frame[name]
+        mask = column.isna().to_numpy()
+        if column.dtype == object:  # 'NaN' text in the column: the rare slow path, float() per value
+            values = np.array([0.0 if missing else float(v) for v, missing in zip(column, mask)])
+        else:
+            values = column.to_numpy(dtype=float, na_value=0.0)
+        arrays[name] = np.ma.masked_array(values, mask=mask)
+    return arrays

@@ -18,12 +18,16 @@ import threading
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from compliance_pipeline.warehouse import bulk
 from compliance_pipeline.warehouse.errors import WarehouseError, WarehouseLockedError
 from compliance_pipeline.warehouse.placeholders import to_pyformat
 from compliance_pipeline.warehouse.url import WarehouseURL, parse_url, url_from_env
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pyarrow as pa
 
 # How long to wait for another process to release a DuckDB file before giving up.
 LOCK_WAIT_ENV = "COMPLIANCE_DUCKDB_LOCK_WAIT_S"
@@ -44,14 +48,17 @@ class Connection:
         return self.backend == "postgresql"
 
     def _sql(self, sql: str) -> str:
-        return to_pyformat(sql) if self.is_postgres else sql
+        # Translated (and checked) on both backends, so an ambiguous `?|` fails on DuckDB too.
+        translated = to_pyformat(sql)
+        return translated if self.is_postgres else sql
 
     def execute(self, sql: str, params: Sequence[Any] | None = None) -> Connection:
         """Run one statement; fetch with fetchall/fetchone/fetch_dicts afterwards."""
         if self.is_postgres:
-            self._cursor.execute(self._sql(sql), tuple(params) if params else None)
+            # Always a tuple, even empty: psycopg2 then always reads `%%` as `%`.
+            self._cursor.execute(self._sql(sql), tuple(params) if params else ())
         else:
-            self.raw.execute(sql, list(params) if params else None)
+            self.raw.execute(self._sql(sql), list(params) if params else None)
         return self
 
     def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
@@ -63,7 +70,7 @@ class Connection:
 
             execute_batch(self._cursor, self._sql(sql), rows, page_size=1000)
         else:
-            self.raw.executemany(sql, rows)
+            self.raw.executemany(self._sql(sql), rows)
 
     def _source(self):
         return self._cursor if self.is_postgres else self.raw
@@ -105,7 +112,27 @@ class Connection:
 
     def insert_rows(self, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
         """Bulk insert (COPY on PostgreSQL, Arrow scan on DuckDB). Returns rows inserted."""
-        return bulk.insert_rows(self, table, list(columns), rows)
+        return bulk.insert_rows(self.raw, self.backend, table, list(columns), rows)
+
+    def insert_arrow(self, table: str, data: pa.Table) -> int:
+        """Bulk insert of an Arrow table named by the target's columns. Returns rows inserted."""
+        return bulk.insert_arrow(self.raw, self.backend, table, data)
+
+    def fetch_arrays(self, sql: str, params: Sequence[Any] | None = None) -> dict[str, np.ma.MaskedArray]:
+        """A numeric query's columns as masked numpy arrays (NULL = masked), by column name."""
+        return bulk.fetch_arrays(self.raw, self.backend, sql, params)
+
+    def epoch_us_sql(self, column: str) -> str:
+        """SQL for a TIMESTAMPTZ column's microseconds since 1970-01-01 UTC, as BIGINT."""
+        if self.is_postgres:
+            return f"CAST(EXTRACT(EPOCH FROM {column}) * 1000000 AS BIGINT)"
+        return f"epoch_us({column})"
+
+    def set_work_mem(self, size: str) -> None:
+        """Memory a sort or hash may use before spilling to disk (e.g. '64MB'), for the current
+        transaction or, outside one, the session. PostgreSQL only; DuckDB sizes its own."""
+        if self.is_postgres:
+            self.execute("SELECT set_config('work_mem', ?, ?)", (size, self.in_transaction))
 
     @contextmanager
     def transaction(self) -> Iterator[Connection]:
