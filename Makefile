@@ -7,15 +7,29 @@ STAMP := $(VENV)/.installed
 export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 export PYTHONUNBUFFERED := 1
 
-.PHONY: install demo test bench serve clean
+# requirements-dev.lock: every pinned package `make install` puts in .venv (dev, docker, k8s extras).
+# requirements.lock: the runtime subset the container image installs, at the same versions.
+DEV_LOCK := requirements-dev.lock
+LOCK := requirements.lock
+COMPILE := uv pip compile --quiet --universal --python-version 3.11 pyproject.toml
 
-$(STAMP): pyproject.toml
+.PHONY: install lock demo test bench serve clean
+
+$(STAMP): pyproject.toml $(DEV_LOCK)
 	@command -v uv >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet uv
 	@test -x $(BIN)/python || uv venv --quiet --python $(PYTHON) $(VENV)
-	uv pip install --quiet --python $(BIN)/python -e '.[dev]'
+	uv pip sync --quiet --python $(BIN)/python $(DEV_LOCK)
+	uv pip install --quiet --python $(BIN)/python --no-deps -e .
 	@touch $(STAMP)
 
 install: $(STAMP)
+
+# Re-resolve after editing pyproject.toml; pins already in the locks are kept where they still fit
+# (`make lock UPGRADE=1` moves everything to the newest allowed versions).
+lock:
+	@command -v uv >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet uv
+	$(COMPILE) $(if $(UPGRADE),--upgrade) --extra dev --extra docker --extra k8s -o $(DEV_LOCK)
+	$(COMPILE) --extra docker --extra k8s -c $(DEV_LOCK) -o $(LOCK)
 
 $(DAGSTER_HOME)/dagster.yaml: deploy/dagster.yaml
 	@mkdir -p $(DAGSTER_HOME)
@@ -28,7 +42,7 @@ demo: install $(DAGSTER_HOME)/dagster.yaml
 	$(MAKE) serve
 
 serve: install $(DAGSTER_HOME)/dagster.yaml
-	$(BIN)/dagster dev -h 127.0.0.1 -p 3000
+	$(BIN)/dg dev -h 127.0.0.1 -p 3000
 
 test: install
 	$(BIN)/python -m pytest

@@ -3,14 +3,16 @@
 import dagster as dg
 
 from compliance_pipeline.access_stimulation.jobs import daily_access_stimulation_job, erpnext_todo_delivery_job
+from compliance_pipeline.automation import schedule_status
 
 # 06:00 UTC: the schedule's partition is the last complete day (yesterday).
 daily_access_stimulation_schedule = dg.build_schedule_from_partitioned_job(
     daily_access_stimulation_job, name="daily_access_stimulation_schedule", hour_of_day=6, minute_of_hour=0,
+    default_status=schedule_status(),
 )
 
 # Delivery is its own step: a failed or down ERPNext never touches flagging; retries every 15 min.
 erpnext_todo_delivery_schedule = dg.ScheduleDefinition(
     name="erpnext_todo_delivery_schedule", job=erpnext_todo_delivery_job, cron_schedule="*/15 * * * *",
-    execution_timezone="UTC",
+    execution_timezone="UTC", default_status=schedule_status(),
 )

@@ -2,6 +2,7 @@
 
 import dagster as dg
 
+from compliance_pipeline.automation import schedule_status
 from compliance_pipeline.budget_audit.core import last_week_start
 
 weekly_budget_report_job = dg.define_asset_job(
@@ -11,7 +12,7 @@ weekly_budget_report_job = dg.define_asset_job(
 
 
 @dg.schedule(name="weekly_budget_report_schedule", cron_schedule="0 7 * * 1", execution_timezone="UTC",
-             job=weekly_budget_report_job)
+             job=weekly_budget_report_job, default_status=schedule_status())
 def weekly_budget_report_schedule(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
     week_start = last_week_start(context.scheduled_execution_time.date())
     key = week_start.isoformat()
