@@ -1,3 +1,5 @@
+import json
+
 import pytest
 
 from compliance_pipeline.warehouse import Warehouse, WarehouseError
@@ -121,3 +123,52 @@ def test_duckdb_history_rebuild_keeps_every_row(tmp_path):
                           " WHERE table_name = 'access_stim_evaluations' AND constraint_type = 'PRIMARY KEY'")
     assert rows == [(7, "below_threshold", 1.0, None), (7, "flagged", 3.5, '{"ratio": 3.5}')]
     assert keys == [(0,)]
+
+
+def _status(monkeypatch, capsys, warehouse) -> dict:
+    from compliance_pipeline.cli import main
+
+    monkeypatch.setenv("COMPLIANCE_WAREHOUSE_URL", warehouse.url.raw)
+    assert main(["init", "--status"]) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+def test_init_status_lists_pending_then_applied_and_writes_nothing(empty_warehouse, monkeypatch, capsys):
+    names = [m.name for m in all_migrations()]
+    before = _status(monkeypatch, capsys, empty_warehouse)
+    assert before["applied"] == [] and [p["name"] for p in before["pending"]] == names
+    assert _status(monkeypatch, capsys, empty_warehouse) == before  # status created nothing
+    init_schema(empty_warehouse)
+    after = _status(monkeypatch, capsys, empty_warehouse)
+    assert after["pending"] == []
+    assert [(a["name"], a["state"]) for a in after["applied"]] == [(name, "ok") for name in names]
+
+
+def test_init_refuses_when_an_applied_migration_changed(warehouse, monkeypatch, capsys):
+    from compliance_pipeline.cli import main
+    from compliance_pipeline.warehouse.migrations import m0400_alerts
+
+    original = m0400_alerts.statements
+    monkeypatch.setattr(m0400_alerts, "statements",
+                        lambda backend: [s.replace("status TEXT", "status VARCHAR") for s in original(backend)])
+    monkeypatch.setenv("COMPLIANCE_WAREHOUSE_URL", warehouse.url.raw)
+    with warehouse.connect() as conn:
+        before = conn.query("SELECT version, checksum FROM schema_migrations ORDER BY version")
+    assert main(["init"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "m0400_alerts" in err[0] and "changed" in err[0]
+    with warehouse.connect() as conn:
+        assert conn.query("SELECT version, checksum FROM schema_migrations ORDER BY version") == before
+    states = {a["name"]: a["state"] for a in _status(monkeypatch, capsys, warehouse)["applied"]}
+    assert states["m0400_alerts"] == "changed since applied" and states["m0001_source_tables"] == "ok"
+
+
+def test_warehouse_from_before_checksums_gets_them_once(warehouse, monkeypatch, capsys):
+    with warehouse.transaction() as conn:
+        conn.execute("ALTER TABLE schema_migrations DROP COLUMN checksum")
+    states = {a["state"] for a in _status(monkeypatch, capsys, warehouse)["applied"]}
+    assert states == {"no checksum recorded"}
+    assert init_schema(warehouse)["applied"] == []
+    assert init_schema(warehouse)["applied"] == []
+    states = {a["state"] for a in _status(monkeypatch, capsys, warehouse)["applied"]}
+    assert states == {"ok"}
