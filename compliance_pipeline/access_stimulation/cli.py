@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timezone
 
-from compliance_pipeline.access_stimulation import monitor
+from compliance_pipeline.access_stimulation import monitor, monthly_cli
 from compliance_pipeline.errors import InputError
 from compliance_pipeline.warehouse import Warehouse
 
@@ -30,3 +30,4 @@ def register(sub) -> None:
     p.add_argument("--dry-run", action="store_true", help="evaluate, write nothing, report would-be flags")
     p.add_argument("--as-of", default=None, help="evaluate at YYYY-MM-DD 00:00 UTC (default: now)")
     p.set_defaults(func=handle)
+    monthly_cli.register(p)

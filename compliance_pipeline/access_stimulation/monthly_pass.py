@@ -1,0 +1,105 @@
+"""One month's 61.3(bbb) determination, shared by the monthly asset and the CLI.
+
+Reads the month's minutes and what the previous month carried, decides every active profile
+(monthly_core), and, unless dry-run, replaces the month's statuses and queues the ToDos in ONE
+transaction, under a per-month lock: two runs of a month at once write the same rows and
+queue each ToDo once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timezone
+
+from compliance_pipeline import outbox
+from compliance_pipeline.access_stimulation import monthly_core as core
+from compliance_pipeline.access_stimulation import monthly_storage as storage
+from compliance_pipeline.collector import collector_paused
+from compliance_pipeline.errors import InputError
+from compliance_pipeline.warehouse import Connection, Warehouse
+
+TODO_TOPIC = "erpnext_todo"  # the daily monitor's outbox topic: one ERPNext delivery for both
+
+
+@dataclass
+class MonthResult:
+    month: date
+    dry_run: bool
+    statuses: list[core.MonthStatus]
+    written: dict[str, int] = field(default_factory=dict)
+
+    def counts(self) -> dict[str, int]:
+        return {"evaluated": len(self.statuses),
+                "engaged": sum(s.engaged for s in self.statuses),
+                "newly_engaged": sum(s.newly_engaged for s in self.statuses),
+                "exited": sum(s.exited for s in self.statuses)}
+
+    def as_json(self) -> dict:
+        return {"month": core.month_label(self.month), "dry_run": self.dry_run, **self.counts(),
+                "statuses": [s.as_dict() for s in self.statuses], "written": self.written}
+
+
+def require_ended(month: date, now: datetime) -> None:
+    """A calendar month is determined once it is over."""
+    if datetime.combine(core.add_months(month, 1), time(0), tzinfo=timezone.utc) > now:
+        raise InputError(f"month {core.month_label(month)} has not ended yet (now {now.isoformat()}); "
+                         "a calendar month is determined once it is over")
+
+
+def decide_month(conn: Connection, month: date, settings: core.MonthlySettings) -> list[core.MonthStatus]:
+    """Every active profile's status for the month (reads only)."""
+    profiles = storage.active_profiles(conn)
+    if not profiles:
+        return []
+    traffic = storage.month_traffic(conn, month)
+    prev_month, two_back, year_back = (core.add_months(month, n) for n in (-1, -2, -12))
+    stored = storage.stored_months(conn, [prev_month, two_back, year_back])
+    carried_rows = stored[prev_month]
+    # Profiles without last month's status start over from their first month of data.
+    replayed = [pid for pid, _ in profiles if pid not in carried_rows]
+    carrying = [pid for pid, _ in profiles if pid in carried_rows]
+    fallback = {}
+    for back in (two_back, year_back):
+        missing = [pid for pid in carrying if pid not in stored[back]]
+        if missing:
+            fallback[back] = storage.month_traffic(conn, back, missing)
+    agreements = storage.agreements(conn)
+    history = (storage.history_traffic(conn, month, None if len(replayed) == len(profiles) else replayed)
+               if replayed else {})
+    settings.validate()
+    limits = core.thresholds(settings)
+
+    def earlier(back: date, pid: int) -> core.Traffic:
+        row = stored[back].get(pid)
+        return row[1] if row is not None else fallback[back].get(pid, core.NO_TRAFFIC)
+
+    statuses = []
+    for pid, carrier_class in profiles:
+        this = traffic.get(pid, core.NO_TRAFFIC)
+        mine = agreements.get(pid, ())
+        if pid in carried_rows:
+            previous, last_traffic = carried_rows[pid]
+            statuses.append(core.decide(pid, carrier_class, month, this, earlier(year_back, pid),
+                                        [earlier(two_back, pid), last_traffic], mine, previous, settings,
+                                        limits=limits))
+        else:
+            past = {**history.get(pid, {}), month: this}
+            statuses.append(core.replay(pid, carrier_class, past, mine, core.first_month(past, mine, month),
+                                        month, settings))
+    return statuses
+
+
+def run(warehouse: Warehouse, *, month: date, settings: core.MonthlySettings | None = None,
+        dry_run: bool = False, queued_at: datetime) -> MonthResult:
+    """Determine the month; unless dry_run, replace its statuses and queue ToDos (one transaction)."""
+    settings = (settings or core.MonthlySettings()).validate()
+    with collector_paused(), warehouse.connect() as conn, conn.transaction():
+        if not dry_run:
+            storage.lock_month(conn, month)  # before reading: the second run sees the first's rows
+        statuses = decide_month(conn, month, settings)
+        written = {}
+        if not dry_run:
+            written["status_rows"] = storage.replace_month(conn, month, statuses)
+            written["todos_enqueued"] = outbox.enqueue_many(conn, topic=TODO_TOPIC,
+                                                            messages=core.todos(statuses, settings), now=queued_at)
+    return MonthResult(month, dry_run, statuses, written)
