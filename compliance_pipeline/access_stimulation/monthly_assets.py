@@ -1,6 +1,5 @@
 """Dagster wiring of the monthly 61.3(bbb) determination: asset, job, schedule."""
 
-
 from datetime import date, datetime, timezone
 
 import dagster as dg
@@ -9,6 +8,7 @@ from pydantic import Field
 from compliance_pipeline.access_stimulation import monthly_core as core
 from compliance_pipeline.access_stimulation import monthly_pass
 from compliance_pipeline.access_stimulation.assets import GROUP, source_profiles, source_studies
+from compliance_pipeline.automation import schedule_status
 from compliance_pipeline.ui import markdown_table
 from compliance_pipeline.warehouse.resource import WarehouseResource
 
@@ -90,5 +90,5 @@ monthly_access_stimulation_job = dg.define_asset_job(
 # The 2nd at 06:00 UTC: the last complete month, with a day's grace for late studies.
 monthly_access_stimulation_schedule = dg.build_schedule_from_partitioned_job(
     monthly_access_stimulation_job, name="monthly_access_stimulation_schedule",
-    day_of_month=2, hour_of_day=6, minute_of_hour=0,
+    day_of_month=2, hour_of_day=6, minute_of_hour=0, default_status=schedule_status(),
 )
