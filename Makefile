@@ -45,6 +45,7 @@ serve: install $(DAGSTER_HOME)/dagster.yaml
 	$(BIN)/dg dev -h 127.0.0.1 -p 3000
 
 test: install
+	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 
 bench: install

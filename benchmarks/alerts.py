@@ -226,9 +226,11 @@ def step_loops(warehouse: Warehouse) -> tuple[float, float, int]:
     best_seed = best_ours = float("inf")
     for _ in range(3):
         state = SeedRuleState()
-        seed_s, _ = timed(lambda: [seed_evaluate_step(state, v, t, rule) for v, t in zip(values, times)])
+        seed_s, _ = timed(lambda state=state: [seed_evaluate_step(state, v, t, rule)
+                                               for v, t in zip(values, times)])
         ours_state, limits = RuleState(), Limits.of(rule)
-        ours_s, _ = timed(lambda: [step(ours_state, v, t, limits) for v, t in zip(values, times)])
+        ours_s, _ = timed(lambda state=ours_state, limits=limits: [step(state, v, t, limits)
+                                                                    for v, t in zip(values, times)])
         best_seed, best_ours = min(best_seed, seed_s), min(best_ours, ours_s)
     return best_seed, best_ours, len(values)
 

@@ -59,7 +59,7 @@ def budget_daily_summary(context: dg.AssetExecutionContext, budget_audit: Budget
         "slots": dg.MetadataValue.int(sum(s["slots"] for s in summaries)),
         "total_cost_kwh": dg.MetadataValue.float(round(sum(s["total_cost_kwh"] for s in summaries), 4)),
         "interventions": dg.MetadataValue.int(sum(s.get("interventions", 0) for s in summaries)),
-        "max_offset_deg": dg.MetadataValue.float(float(max((s.get("max_offset_deg", 0.0) for s in summaries)))),
+        "max_offset_deg": dg.MetadataValue.float(float(max(s.get("max_offset_deg", 0.0) for s in summaries))),
         "budget_remaining_kwh": dg.MetadataValue.float(float(last.get("budget_remaining_kwh", 0.0))),
         "summary": dg.MetadataValue.md(markdown_table(summaries, DAY_COLUMNS)),
     })

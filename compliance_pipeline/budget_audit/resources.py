@@ -6,8 +6,6 @@ BUDGET_MAX_ENERGY_REDUCTION_PCT), read when a run starts, like the CLI does.
 
 from __future__ import annotations
 
-from typing import Optional
-
 import dagster as dg
 
 from compliance_pipeline.budget_audit.audit_log import BudgetAuditLog
@@ -18,9 +16,9 @@ from compliance_pipeline.budget_audit.settings import settings_from_env
 class BudgetAuditResource(dg.ConfigurableResource):
     """The budget audit log folder and the annual ceiling settings."""
 
-    audit_dir: Optional[str] = None
-    capacity_kw: Optional[float] = None
-    max_energy_reduction_pct: Optional[float] = None
+    audit_dir: str | None = None
+    capacity_kw: float | None = None
+    max_energy_reduction_pct: float | None = None
 
     def get(self) -> BudgetAuditLog:
         from_env = settings_from_env()

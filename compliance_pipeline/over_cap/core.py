@@ -147,7 +147,8 @@ def plan_digest(opportunity_id: str | None, include_suspended: bool,
     """Content digest: the same scope and the same rows in the same states give the same id."""
     digest = hashlib.sha256(json.dumps([opportunity_id, include_suspended]).encode())
     # One update with every line (same digest as line by line, ~3x faster at 300,000 items).
-    digest.update("".join("%s:%d:%d:%s\n" % item for item in sorted(plan_items(works))).encode())
+    digest.update("".join(f"{table}:{row_id}:{work_id}:{status}\n"
+                          for table, row_id, work_id, status in sorted(plan_items(works))).encode())
     return digest.hexdigest()[:32]
 
 

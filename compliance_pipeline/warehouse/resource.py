@@ -12,7 +12,6 @@ from pydantic import PrivateAttr
 from compliance_pipeline.warehouse.connection import Warehouse
 from compliance_pipeline.warehouse.url import ENV_VAR, default_url
 
-
 # A job opts in to one warehouse session per run (or per step, under the multiprocess executor)
 # with this run tag. Only jobs whose steps are short and wait on nothing but the warehouse
 # should: on DuckDB the session keeps the file open, so locked for every other process, from

@@ -7,8 +7,7 @@ import pytest
 from compliance_pipeline.errors import InputError
 from compliance_pipeline.over_cap import apply
 from compliance_pipeline.over_cap.apply import RemediationError, StalePlanError
-from compliance_pipeline_tests.over_cap.helpers import (NOW, OPP, OTHER_OPP, Scenario, accrued,
-                                                        snapshot, statuses)
+from compliance_pipeline_tests.over_cap.helpers import NOW, OPP, OTHER_OPP, Scenario, accrued, snapshot, statuses
 
 
 def qa_scenario() -> tuple[Scenario, dict]:

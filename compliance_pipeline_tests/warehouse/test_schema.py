@@ -50,10 +50,10 @@ def test_init_twice_is_a_no_op(empty_warehouse):
 
 
 def test_transaction_rolls_back_on_error(warehouse):
-    with pytest.raises(ZeroDivisionError):
+    with pytest.raises(RuntimeError, match="mid-transaction"):
         with warehouse.transaction() as conn:
             conn.execute("INSERT INTO opportunity (id, opportunity_id, name) VALUES (?, ?, ?)", (1, "u", "x"))
-            1 / 0
+            raise RuntimeError("mid-transaction")
     with warehouse.connect() as conn:
         assert conn.scalar("SELECT count(*) FROM opportunity") == 0
 
