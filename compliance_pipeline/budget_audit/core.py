@@ -228,8 +228,3 @@ def ceiling_verdict(report: dict) -> str:
 
 def week_days(week_start: date) -> list[date]:
     return [week_start + timedelta(days=i) for i in range(7)]
-
-
-def last_week_start(today: date) -> date:
-    """Monday of the full week before the week containing `today` (what a Monday run reports)."""
-    return today - timedelta(days=today.weekday() + 7)

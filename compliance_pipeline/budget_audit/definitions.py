@@ -8,8 +8,9 @@ from compliance_pipeline.budget_audit.assets import (
     budget_weekly_report,
     control_loop_ticks,
 )
+from compliance_pipeline.budget_audit.jobs import weekly_budget_report_job
 from compliance_pipeline.budget_audit.resources import BudgetAuditResource
-from compliance_pipeline.budget_audit.schedules import weekly_budget_report_job, weekly_budget_report_schedule
+from compliance_pipeline.budget_audit.schedules import weekly_budget_report_schedule
 
 defs = dg.Definitions(
     assets=[control_loop_ticks, budget_audit_log, budget_daily_summary, budget_weekly_report],

@@ -11,7 +11,6 @@ from compliance_pipeline.budget_audit import demo, storage
 from compliance_pipeline.budget_audit.assets import budget_audit_log, budget_daily_summary, budget_weekly_report
 from compliance_pipeline.budget_audit.audit_log import BudgetAuditLog
 from compliance_pipeline.budget_audit.resources import BudgetAuditResource
-from compliance_pipeline.budget_audit.schedules import weekly_budget_report_schedule
 from compliance_pipeline.warehouse.resource import WarehouseResource
 from compliance_pipeline_tests.budget_audit.helpers import T0, slot
 
@@ -93,12 +92,13 @@ def test_an_empty_week_materializes_without_rows(warehouse, tmp_path):
 def test_weekly_schedule_requests_last_weeks_partition():
     from compliance_pipeline.definitions import defs
 
+    schedule = defs.resolve_schedule_def("weekly_budget_report_schedule")
     context = dg.build_schedule_context(
         repository_def=defs.get_repository_def(),
         scheduled_execution_time=datetime(2025, 3, 10, 7, 0, tzinfo=timezone.utc))
-    request = weekly_budget_report_schedule.evaluate_tick(context).run_requests[0]
-    assert request.partition_key == "2025-03-03"
-    assert weekly_budget_report_schedule.cron_schedule == "0 7 * * 1"
+    request = schedule.evaluate_tick(context).run_requests[0]
+    assert request.partition_key == "2025-03-03"  # the week that just ended
+    assert schedule.cron_schedule == "0 7 * * 1" and schedule.execution_timezone == "UTC"
 
 
 def test_the_code_location_has_the_contract_names():

@@ -98,11 +98,3 @@ def test_a_zero_ceiling_reports_zero_utilization_like_the_seed():
 def test_bad_settings_name_the_field():
     with pytest.raises(InputError, match="capacity_kw"):
         core.BudgetSettings(capacity_kw=-1.0)
-
-
-@pytest.mark.parametrize("today, expected", [
-    (date(2025, 3, 10), date(2025, 3, 3)),  # a Monday: the week that just ended
-    (date(2025, 3, 16), date(2025, 3, 3)),
-])
-def test_last_week_start(today, expected):
-    assert core.last_week_start(today) == expected
