@@ -134,6 +134,19 @@ class Connection:
         if self.is_postgres:
             self.execute("SELECT set_config('work_mem', ?, ?)", (size, self.in_transaction))
 
+    def set_lock_timeout(self, milliseconds: int) -> None:
+        """How long a statement waits for another transaction's row lock before failing, for the
+        current transaction or, outside one, the session. PostgreSQL only: DuckDB has no row locks."""
+        if self.is_postgres:
+            self.execute("SELECT set_config('lock_timeout', ?, ?)",
+                         (f"{int(milliseconds)}ms", self.in_transaction))
+
+    @property
+    def others_may_write(self) -> bool:
+        """Whether another process may change rows while this connection works: yes on PostgreSQL
+        (lock what you will write, then re-read it); no on DuckDB (one writing process per file)."""
+        return self.is_postgres
+
     @contextmanager
     def transaction(self) -> Iterator[Connection]:
         """BEGIN ... COMMIT, or ROLLBACK on any error (which is re-raised)."""

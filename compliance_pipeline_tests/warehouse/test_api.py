@@ -1,0 +1,103 @@
+"""What the warehouse offers the domains, the same on both backends: Arrow inserts, column
+arrays, epoch microseconds in SQL, per-transaction settings."""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime, timedelta, timezone
+
+import numpy as np
+import pyarrow as pa
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from compliance_pipeline.warehouse import Warehouse
+from compliance_pipeline_tests.conftest import BACKENDS
+
+CREATE = ("CREATE TABLE api_rows (id BIGINT, name TEXT, ratio DOUBLE PRECISION, seen_at TIMESTAMPTZ,"
+          " active BOOLEAN)")
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def scratch(request, tmp_path_factory) -> Warehouse:
+    """One warehouse per backend for the module, with an empty api_rows table per test."""
+    if request.param == "duckdb":
+        url = f"duckdb:///{tmp_path_factory.mktemp('api') / 'w.duckdb'}"
+    else:
+        from compliance_pipeline_tests import pg_server
+
+        admin = request.getfixturevalue("pg_admin_url")
+        name, url = pg_server.create_database(admin)
+        request.addfinalizer(lambda: pg_server.drop_database(admin, name))
+    warehouse = Warehouse(url)
+    with warehouse.connect() as conn:
+        conn.execute(CREATE)
+    return warehouse
+
+
+def _reset(warehouse: Warehouse) -> None:
+    with warehouse.connect() as conn:
+        conn.execute("DELETE FROM api_rows")
+
+
+_texts = st.one_of(st.none(), st.text(st.characters(exclude_characters="\x00", exclude_categories=("Cs",)),
+                                      max_size=12))
+_floats = st.one_of(st.none(), st.floats(allow_nan=False, allow_infinity=False))
+_moments = st.one_of(st.none(), st.datetimes(min_value=datetime(1971, 1, 1), max_value=datetime(2200, 1, 1))
+                     .map(lambda d: d.replace(tzinfo=timezone.utc)))
+_rows = st.lists(st.tuples(st.integers(-2**62, 2**62), _texts, _floats, _moments,
+                           st.one_of(st.none(), st.booleans())), max_size=8)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_rows)
+def test_insert_arrow_round_trips_every_value(scratch, rows):
+    _reset(scratch)
+    columns = list(zip(*rows)) if rows else [[]] * 5
+    data = pa.table({
+        "id": pa.array(columns[0], pa.int64()), "name": pa.array(columns[1], pa.string()),
+        "ratio": pa.array(columns[2], pa.float64()), "seen_at": pa.array(columns[3], pa.timestamp("us", tz="UTC")),
+        "active": pa.array(columns[4], pa.bool_())})
+    with scratch.transaction() as conn:
+        assert conn.insert_arrow("api_rows", data) == len(rows)
+    with scratch.connect() as conn:
+        stored = conn.query("SELECT id, name, ratio, seen_at, active FROM api_rows")
+    assert sorted(stored, key=repr) == sorted(rows, key=repr)
+
+
+def test_fetch_arrays_masks_nulls_and_names_columns(scratch):
+    _reset(scratch)
+    moment = datetime(2025, 3, 1, 12, 0, 0, 250_000, tzinfo=timezone.utc)
+    with scratch.transaction() as conn:
+        conn.insert_rows("api_rows", ["id", "ratio", "seen_at"],
+                         [(1, 0.5, moment), (2, None, moment + timedelta(seconds=1))])
+        arrays = conn.fetch_arrays(f"SELECT id, ratio, {conn.epoch_us_sql('seen_at')} AS t FROM api_rows"
+                                   " WHERE id >= ? ORDER BY id", (1,))
+        empty = conn.fetch_arrays("SELECT id, ratio FROM api_rows WHERE id > ?", (99,))
+    assert list(arrays) == ["id", "ratio", "t"]
+    assert arrays["id"].tolist() == [1, 2]
+    assert np.ma.getmaskarray(arrays["ratio"]).tolist() == [False, True] and arrays["ratio"][0] == 0.5
+    epoch_us = (moment - datetime(1970, 1, 1, tzinfo=timezone.utc)) // timedelta(microseconds=1)
+    assert [int(v) for v in arrays["t"]] == [epoch_us, epoch_us + 1_000_000]
+    assert list(empty) == ["id", "ratio"] and all(len(a) == 0 for a in empty.values())
+
+
+def test_settings_last_for_the_transaction(scratch):
+    with scratch.connect() as conn:
+        with conn.transaction():
+            conn.set_work_mem("64MB")
+            conn.set_lock_timeout(1500)
+            inside = conn.query("SELECT current_setting('work_mem'), current_setting('lock_timeout')") \
+                if conn.others_may_write else None
+        after = conn.query("SELECT current_setting('work_mem')") if conn.others_may_write else None
+    if inside is not None:  # PostgreSQL: set for the transaction, gone after it
+        assert inside == [("64MB", "1500ms")] and after != [("64MB",)]
+
+
+def test_epoch_us_sql_is_exact_for_microseconds(scratch):
+    moment = datetime(2262, 1, 1, 0, 0, 0, 999_999, tzinfo=timezone.utc)
+    with scratch.connect() as conn:
+        got = conn.scalar(f"SELECT {conn.epoch_us_sql('CAST(? AS TIMESTAMPTZ)')}", (moment,))
+    assert got == (moment - datetime(1970, 1, 1, tzinfo=timezone.utc)) // timedelta(microseconds=1)
+    assert not math.isnan(got)
