@@ -114,7 +114,8 @@ def evaluate_many(totals: Iterable[tuple[int, int, int]], *, last_flagged: Mappi
                   as_of: datetime, threshold: float = DEFAULT_THRESHOLD,
                   cooldown_days: int = DEFAULT_COOLDOWN_DAYS) -> list[Evaluation]:
     """Every profile's outcome, in order. totals: ProfileTotals or plain (profile_id, term, orig)
-    tuples; last_flagged: the latest flag before as_of per profile (absent = never flagged).
+    tuples; last_flagged: the flag that decides each profile's cooldown, usually the latest
+    before as_of, possibly one less than cooldown_days after it (absent = never flagged).
     One loop with the rules inline (a day decides 10,000 profiles: about half the time of a
     function call and a NamedTuple constructor call per profile)."""
     new, make = tuple.__new__, Evaluation
@@ -129,7 +130,8 @@ def evaluate_many(totals: Iterable[tuple[int, int, int]], *, last_flagged: Mappi
             append(new(make, (profile_id, BELOW_THRESHOLD, term, orig, ratio, None)))
             continue
         last = last_of(profile_id)
-        # The seed's test: whole days (timedelta.days floors) since the last stamp.
+        # The seed's test: whole days (timedelta.days floors) since the last stamp; a flag after
+        # as_of gives negative days: cooldown too.
         reason = COOLDOWN if last is not None and (as_of - last).days < cooldown_days else FLAGGED
         append(new(make, (profile_id, reason, term, orig, ratio, last)))
     return evaluations

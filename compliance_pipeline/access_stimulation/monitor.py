@@ -2,6 +2,8 @@
 
 Reads the window sums, decides every profile in Python (core), and, unless dry-run, writes
 history + stamps + ToDos in ONE transaction: all of it happens or none of it does.
+Passes that write run their cooldown look-up and writes one at a time (an advisory lock on
+PostgreSQL, DuckDB's single writer), so passes started together never flag a profile twice.
 """
 
 from __future__ import annotations
@@ -14,8 +16,10 @@ from compliance_pipeline.access_stimulation import core, storage, sums
 from compliance_pipeline.collector import collector_paused
 from compliance_pipeline.errors import InputError
 from compliance_pipeline.warehouse import Connection, Warehouse
+from compliance_pipeline.warehouse.locks import advisory_xact_lock
 
 TODO_TOPIC = "erpnext_todo"
+FLAGS_LOCK = "access_stimulation_flags"  # held from the cooldown look-up to COMMIT
 
 
 @dataclass
@@ -84,6 +88,8 @@ def run(warehouse: Warehouse, *, as_of: datetime, dry_run: bool = False,
                 raise InputError(f"partition {partition_day} of traffic_six_month_aggregates is not materialized")
         else:
             totals = sums.window_totals_from_studies(conn, core.window_start(as_of), as_of)
+        if not dry_run:  # the totals above need no lock; everything below reads what earlier passes wrote
+            advisory_xact_lock(conn, FLAGS_LOCK)
         evaluations, evidences = _decide(conn, totals, as_of, threshold, cooldown_days, partition_day)
         written = {} if dry_run else _write(conn, as_of, threshold, cooldown_days, evaluations, evidences,
                                             core.utc(queued_at or as_of))

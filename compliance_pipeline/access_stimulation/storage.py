@@ -14,24 +14,33 @@ EVALUATION_COLUMNS = ("profile_id", "as_of", "reason", "ratio", "term_minutes", 
 
 
 def last_flagged(conn: Connection, as_of: datetime, cooldown_days: int) -> dict[int, datetime]:
-    """Latest flag strictly before as_of per profile: the profile's stamp (the seed's source)
-    or an earlier evaluation's flag (so re-running an old partition sees the flags before it,
-    not the stamp of a later day). Flags older than the cooldown cannot matter."""
+    """Per profile, the flag that decides its cooldown at as_of: the latest flag before as_of
+    (the profile's stamp, the seed's source, or an earlier evaluation's flag, so re-running an
+    old partition sees the flags before it), or else a flag less than cooldown_days AFTER as_of.
+    Days evaluated out of order (a backfill, two calls at once) thus still give one flag per
+    profile per cooldown. A flag at as_of itself is this day's own (a re-run replaces it)."""
     since = as_of - timedelta(days=cooldown_days + 1)
-    # One row per profile (max in SQL), as a naive UTC timestamp given its zone here: DuckDB
-    # would attach a pytz zone to every value (measured: 3x the time for ~3,000 stamps).
+    until = as_of + timedelta(days=cooldown_days)
+    # One row per profile (max/min in SQL), as naive UTC timestamps given their zone here:
+    # DuckDB would attach a pytz zone to every value (measured: 3x the time for ~3,000 stamps).
     rows = conn.query(
         """
-        SELECT profile_id, timezone('UTC', max(flagged_at)) FROM (
+        SELECT profile_id, timezone('UTC', max(flagged_at) FILTER (WHERE flagged_at < ?)),
+               timezone('UTC', min(flagged_at) FILTER (WHERE flagged_at > ?)) FROM (
             SELECT id AS profile_id, access_stim_flagged_at AS flagged_at FROM cdr_ingestion_profiles
-            WHERE active AND access_stim_flagged_at < ?
+            WHERE active AND access_stim_flagged_at < ? AND access_stim_flagged_at <> ?
             UNION ALL
             SELECT profile_id, as_of FROM access_stim_evaluations
-            WHERE as_of >= ? AND as_of < ? AND reason = ?) flags
+            WHERE as_of >= ? AND as_of < ? AND as_of <> ? AND reason = ?) flags
         GROUP BY profile_id""",
-        (as_of, since, as_of, core.FLAGGED),
+        (as_of, as_of, until, as_of, since, until, as_of, core.FLAGGED),
     )
-    return {int(profile_id): flagged_at.replace(tzinfo=timezone.utc) for profile_id, flagged_at in rows}
+    decisive = {}
+    for profile_id, before, after in rows:
+        before_in_cooldown = before is not None and (as_of.replace(tzinfo=None) - before).days < cooldown_days
+        flag = after if after is not None and not before_in_cooldown else before
+        decisive[int(profile_id)] = flag.replace(tzinfo=timezone.utc)
+    return decisive
 
 
 def replace_evaluations(conn: Connection, as_of: datetime, threshold: float, cooldown_days: int,

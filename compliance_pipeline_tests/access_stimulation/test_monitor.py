@@ -131,3 +131,21 @@ def test_sixty_day_backfill_equals_sixty_sequential_daily_runs(warehouse):
     backfilled = _history(warehouse)
     assert backfilled == sequential
     assert {r[2] for r in sequential[1]} >= {core.FLAGGED, core.COOLDOWN, core.BELOW_THRESHOLD}
+
+
+def test_days_run_out_of_order_flag_once_per_cooldown(warehouse):
+    """A backfill (or two calls at once) may finish a later day first: an earlier day less
+    than cooldown_days before that flag is in cooldown, so one ToDo per cooldown either way."""
+    add_profiles(warehouse, [(1, True)])
+    add_studies(warehouse, [(1, at(DAY - timedelta(days=60)), 9000, 1000)])
+    later = AS_OF
+    assert reasons(monitor.run(warehouse, as_of=later))[1] == core.FLAGGED
+    earlier = monitor.run(warehouse, as_of=later - timedelta(days=29))
+    assert reasons(earlier)[1] == core.COOLDOWN and earlier.evaluations[0].last_flagged_at == later
+    assert reasons(monitor.run(warehouse, as_of=later - timedelta(days=30)))[1] == core.FLAGGED
+    # Re-running the flagged day itself still flags it (its own flag does not count).
+    assert reasons(monitor.run(warehouse, as_of=later))[1] == core.FLAGGED
+    with warehouse.connect() as conn:
+        keys = [m.message_key for m in outbox.list_messages(conn, monitor.TODO_TOPIC)]
+        assert conn.scalar("SELECT access_stim_flagged_at FROM cdr_ingestion_profiles") == later
+    assert keys == [core.todo_key(1, later), core.todo_key(1, later - timedelta(days=30))]
