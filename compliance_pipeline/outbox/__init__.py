@@ -7,10 +7,15 @@ sends what is due, one message at a time, and records the outcome:
     pending --2xx--> sent (remote_ref stored)      never sent again
     pending --5xx / network error--> pending       retried with exponential backoff
     pending --4xx--> failed (response text kept)   a person must look
+
+A pass leases the messages it sends (claimed_until / claimed_by), so passes running at once never
+send one message twice; every HTTP call has a total deadline and a pass gives up on its receiver
+after a few consecutive network failures (`settings.DeliverySettings`, from the environment).
 """
 
 from compliance_pipeline.outbox.delivery import SendResult, deliver_due
 from compliance_pipeline.outbox.report import DeliveryReport, deliver_and_report
+from compliance_pipeline.outbox.settings import DeliverySettings
 from compliance_pipeline.outbox.store import (
     OutboxMessage,
     enqueue,
@@ -19,4 +24,4 @@ from compliance_pipeline.outbox.store import (
     status_counts,
 )
 
-__all__ = ["DeliveryReport", "OutboxMessage", "deliver_and_report", "SendResult", "deliver_due", "enqueue", "enqueue_many", "list_messages", "status_counts"]
+__all__ = ["DeliveryReport", "DeliverySettings", "OutboxMessage", "deliver_and_report", "SendResult", "deliver_due", "enqueue", "enqueue_many", "list_messages", "status_counts"]

@@ -10,13 +10,13 @@ from compliance_pipeline.outbox import store
 from compliance_pipeline.outbox.delivery import SendResult, deliver_due
 from compliance_pipeline.warehouse import Warehouse
 
-NOTHING_ATTEMPTED = {"sent": 0, "retrying": 0, "failed": 0}
+NOTHING_ATTEMPTED = {"sent": 0, "retrying": 0, "failed": 0, "deferred": 0}
 
 
 @dataclass(frozen=True)
 class DeliveryReport:
     configured: bool  # False: no target configured, nothing was attempted, messages wait
-    attempted: dict[str, int]  # this run: sent / retrying / failed
+    attempted: dict[str, int]  # this run: sent / retrying / failed / deferred (left by the breaker)
     outbox: dict[str, int]  # the topic afterwards: pending / sent / failed
     oldest_pending_created_at: datetime | None
     failed: list[store.OutboxMessage]

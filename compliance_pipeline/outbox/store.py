@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from compliance_pipeline.warehouse import Connection
+from compliance_pipeline.warehouse.locks import claim_rows
 
 _COLUMNS = ("id, topic, message_key, payload_json, status, attempts, created_at, "
-            "next_attempt_at, last_attempt_at, sent_at, remote_ref, last_error")
+            "next_attempt_at, last_attempt_at, sent_at, remote_ref, last_error, claimed_until, claimed_by")
+_DUE = "topic = ? AND status = 'pending' AND next_attempt_at <= ?"
+_UNCLAIMED = "(claimed_until IS NULL OR claimed_until <= ?)"
 
 
 @dataclass(frozen=True)
@@ -27,6 +30,8 @@ class OutboxMessage:
     sent_at: datetime | None
     remote_ref: str | None
     last_error: str | None
+    claimed_until: datetime | None = None  # a delivery pass's lease; past = free again
+    claimed_by: str | None = None
 
     @classmethod
     def from_row(cls, row: tuple) -> OutboxMessage:
@@ -62,13 +67,26 @@ def enqueue_many(conn: Connection, *, topic: str, messages: list[tuple[str, dict
     )
 
 
-def due_messages(conn: Connection, topic: str, now: datetime, limit: int) -> list[OutboxMessage]:
-    rows = conn.query(
-        f"SELECT {_COLUMNS} FROM outbox WHERE topic = ? AND status = 'pending' AND next_attempt_at <= ?"
-        " ORDER BY id LIMIT ?",
-        (topic, now, limit),
-    )
-    return [OutboxMessage.from_row(r) for r in rows]
+def claim_due(conn: Connection, topic: str, clock: datetime, claimer: str, limit: int, *,
+              due_at: datetime, lease: timedelta) -> list[OutboxMessage]:
+    """Lease up to `limit` messages due at `due_at` that no live lease holds (at `clock`), oldest
+    first. Rows another pass is claiming right now are skipped, not waited for."""
+    rows = claim_rows(
+        conn, table="outbox", assignments="claimed_until = ?, claimed_by = ?",
+        assignment_params=(clock + lease, claimer),
+        where=f"{_DUE} AND {_UNCLAIMED}", where_params=(topic, due_at, clock),
+        order_by="id", limit=limit, returning=_COLUMNS)
+    return sorted((OutboxMessage.from_row(r) for r in rows), key=lambda m: m.id)
+
+
+def release(conn: Connection, message_ids: list[int], claimer: str) -> None:
+    """Give back claimed messages this pass will not send (they are due again at once)."""
+    conn.execute("UPDATE outbox SET claimed_until = NULL, claimed_by = NULL WHERE id = ANY(?) AND claimed_by = ?",
+                 (message_ids, claimer))
+
+
+def due_count(conn: Connection, topic: str, now: datetime) -> int:
+    return int(conn.scalar(f"SELECT count(*) FROM outbox WHERE {_DUE} AND {_UNCLAIMED}", (topic, now, now)))
 
 
 def list_messages(conn: Connection, topic: str, status: str | None = None) -> list[OutboxMessage]:
@@ -96,22 +114,22 @@ def record_sent(conn: Connection, message_id: int, now: datetime, remote_ref: st
     """note: why remote_ref is missing, when the other side accepted without naming the record."""
     conn.execute(
         "UPDATE outbox SET status = 'sent', attempts = attempts + 1, last_attempt_at = ?, sent_at = ?,"
-        " remote_ref = ?, last_error = ? WHERE id = ?",
+        " remote_ref = ?, last_error = ?, claimed_until = NULL, claimed_by = NULL WHERE id = ?",
         (now, now, remote_ref, note, message_id),
     )
 
 
 def record_retry(conn: Connection, message_id: int, now: datetime, next_at: datetime, error: str) -> None:
     conn.execute(
-        "UPDATE outbox SET attempts = attempts + 1, last_attempt_at = ?, next_attempt_at = ?, last_error = ?"
-        " WHERE id = ?",
+        "UPDATE outbox SET attempts = attempts + 1, last_attempt_at = ?, next_attempt_at = ?, last_error = ?,"
+        " claimed_until = NULL, claimed_by = NULL WHERE id = ?",
         (now, next_at, error, message_id),
     )
 
 
 def record_failed(conn: Connection, message_id: int, now: datetime, error: str) -> None:
     conn.execute(
-        "UPDATE outbox SET status = 'failed', attempts = attempts + 1, last_attempt_at = ?, last_error = ?"
-        " WHERE id = ?",
+        "UPDATE outbox SET status = 'failed', attempts = attempts + 1, last_attempt_at = ?, last_error = ?,"
+        " claimed_until = NULL, claimed_by = NULL WHERE id = ?",
         (now, error, message_id),
     )

@@ -29,7 +29,7 @@ def test_down_then_up_delivers_exactly_once(warehouse):
     stub.stop()  # the other side is down
     with warehouse.transaction() as conn:
         enqueue(conn, topic="t", key="k1", payload={"n": 1}, now=T0)
-    assert deliver_due(warehouse, topic="t", send=send, now=T0) == {"sent": 0, "retrying": 1, "failed": 0}
+    assert deliver_due(warehouse, topic="t", send=send, now=T0) == {"sent": 0, "retrying": 1, "failed": 0, "deferred": 0}
     with warehouse.connect() as conn:
         (message,) = list_messages(conn, "t")
     assert message.status == "pending" and message.attempts == 1 and message.last_error
@@ -38,8 +38,8 @@ def test_down_then_up_delivers_exactly_once(warehouse):
     assert deliver_due(warehouse, topic="t", send=send, now=T0 + timedelta(seconds=1))["retrying"] == 0
     stub.start()
     later = T0 + timedelta(hours=2)
-    assert deliver_due(warehouse, topic="t", send=send, now=later) == {"sent": 1, "retrying": 0, "failed": 0}
-    assert deliver_due(warehouse, topic="t", send=send, now=later) == {"sent": 0, "retrying": 0, "failed": 0}
+    assert deliver_due(warehouse, topic="t", send=send, now=later) == {"sent": 1, "retrying": 0, "failed": 0, "deferred": 0}
+    assert deliver_due(warehouse, topic="t", send=send, now=later) == {"sent": 0, "retrying": 0, "failed": 0, "deferred": 0}
     stub.stop()
     assert len(stub.requests) == 1 and stub.requests[0].body == {"n": 1}
     with warehouse.connect() as conn:

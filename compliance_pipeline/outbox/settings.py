@@ -1,0 +1,55 @@
+"""Delivery limits, settable by environment: a slow or dead receiver costs seconds, not hours."""
+
+from __future__ import annotations
+
+import math
+import os
+from dataclasses import dataclass
+
+from compliance_pipeline.errors import InputError
+
+DEADLINE_ENV = "COMPLIANCE_HTTP_DEADLINE_S"  # one HTTP call, connect to last byte
+BREAKER_ENV = "COMPLIANCE_HTTP_BREAKER_FAILURES"  # consecutive network failures that end a pass
+LEASE_ENV = "COMPLIANCE_OUTBOX_LEASE_S"  # how long a claim holds when its pass dies
+
+DEFAULT_DEADLINE_S = 10.0
+DEFAULT_BREAKER_FAILURES = 3
+DEFAULT_LEASE_S = 300.0
+MAX_BATCH = 50
+
+
+@dataclass(frozen=True)
+class DeliverySettings:
+    deadline_s: float = DEFAULT_DEADLINE_S
+    breaker_failures: int = DEFAULT_BREAKER_FAILURES
+    lease_s: float = DEFAULT_LEASE_S
+
+    def __post_init__(self):
+        if not (math.isfinite(self.deadline_s) and self.deadline_s > 0):
+            raise InputError(f"{DEADLINE_ENV} must be a positive number of seconds, got {self.deadline_s!r}")
+        if self.breaker_failures < 1:
+            raise InputError(f"{BREAKER_ENV} must be a whole number >= 1, got {self.breaker_failures!r}")
+        if not (math.isfinite(self.lease_s) and self.lease_s >= 2 * self.deadline_s):
+            raise InputError(f"{LEASE_ENV} must be at least twice {DEADLINE_ENV} ({2 * self.deadline_s:g} s),"
+                             f" got {self.lease_s!r}")
+
+    @property
+    def batch_size(self) -> int:
+        """Messages claimed at once: sending them all at the deadline still ends well inside the lease."""
+        return max(1, min(MAX_BATCH, int(self.lease_s / (2 * self.deadline_s))))
+
+    @classmethod
+    def from_env(cls) -> DeliverySettings:
+        return cls(deadline_s=_number(DEADLINE_ENV, DEFAULT_DEADLINE_S, float),
+                   breaker_failures=_number(BREAKER_ENV, DEFAULT_BREAKER_FAILURES, int),
+                   lease_s=_number(LEASE_ENV, DEFAULT_LEASE_S, float))
+
+
+def _number(name: str, default, kind):
+    text = os.environ.get(name, "").strip()
+    if not text:
+        return default
+    try:
+        return kind(text)
+    except ValueError as exc:
+        raise InputError(f"{name} must be a {'whole ' if kind is int else ''}number, got {text!r}") from exc
