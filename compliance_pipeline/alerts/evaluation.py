@@ -1,9 +1,12 @@
 """One evaluation pass: every enabled rule over the snapshots it has not seen yet.
 
-Reads rules, persisted state and unseen snapshots (set-based), runs the pure core, and
-writes events, the new state and the webhook outbox messages in ONE transaction: a pass
-that dies midway leaves nothing behind, and a rerun over the same snapshots adds nothing
-(each rule's watermark has moved past them).
+Reads rules, persisted state and the snapshots that arrived since the last pass (set-based),
+runs the pure core, and writes events, the new state and the webhook outbox messages in ONE
+transaction: a pass that dies midway leaves nothing behind, and a rerun over the same
+snapshots adds nothing (each rule's arrival cursor and watermark have moved past them).
+
+Of the snapshots that arrived, those observed at or before a rule's watermark are late: they
+are counted, never evaluated out of order; the others are evaluated in observed_at order.
 """
 
 from __future__ import annotations
@@ -49,6 +52,13 @@ class _RuleRun:
     seen_before: int
     late_total: int
     stored_seen: int = 0
+    arrival_cursor: int = 0
+    # State stored before arrival cursors existed: its unit is read in full once and the
+    # snapshots it had already seen (stored_seen) are not late.
+    legacy: bool = False
+    # False while nothing about the stored row would change (bar updated_at): a pass with
+    # nothing new then writes nothing.
+    changed: bool = True
 
 
 def _valid_rules(rows: list[dict], report: PassReport) -> list[Rule]:
@@ -71,12 +81,15 @@ def _restore(conn: Connection, rules: list[Rule], report: PassReport, messages: 
         if saved is None:
             runs.append(_RuleRun(rule, RuleState(), None, 0, 0))
             continue
-        run = _RuleRun(rule, RuleState(), saved.watermark, 0, saved.late_total, saved.readings_seen)
+        run = _RuleRun(rule, RuleState(), saved.watermark, 0, saved.late_total, saved.readings_seen,
+                       saved.arrival_cursor or 0, saved.arrival_cursor is None)
+        run.changed = saved.arrival_cursor is None
         if saved.fingerprint == rule.fingerprint:
             run.state = RuleState(saved.phase, None if saved.edge_since_us is None else saved.edge_since_us / 1e6,
                                   0.0 if saved.peak is None else saved.peak, saved.open_event_id)
         else:  # the rule was edited: start its machine afresh from the watermark on
             report.reset_rules += 1
+            run.changed = True
             if saved.open_event_id is not None:
                 closes.append((saved.watermark, None, saved.peak, "closed: rule changed", saved.open_event_id))
                 messages.append(_message(rule, saved.open_event_id, "clear", saved.watermark, None, saved.peak,
@@ -107,37 +120,39 @@ def evaluate_pass(warehouse: Warehouse, *, now: datetime, log: logging.Logger = 
         rules = _valid_rules(storage.enabled_rule_rows(conn), report)
         messages: list[tuple[str, dict]] = []
         runs = _restore(conn, rules, report, messages, log)
-        marked = [(r.rule.unit_id, r.rule.id, r.watermark) for r in runs if r.watermark is not None]
-        counts = storage.count_through_watermarks(conn, marked)
-        since: dict[str, datetime | None] = {}
+        horizon = storage.arrival_horizon(conn)
+        cursors: dict[str, int] = {}
         for run in runs:
             unit = run.rule.unit_id
-            bound = since.get(unit, run.watermark)
-            since[unit] = None if bound is None or run.watermark is None else min(bound, run.watermark)
-        readings = storage.read_snapshots(conn, since, sorted({r.rule.metric for r in runs}))
-        outcomes = [_evaluate(run, readings.get(run.rule.unit_id), counts, report) for run in runs]
+            cursors[unit] = min(cursors.get(unit, run.arrival_cursor), run.arrival_cursor)
+        readings = storage.read_arrivals(conn, cursors, horizon, sorted({r.rule.metric for r in runs}))
+        outcomes = [_evaluate(run, readings.get(run.rule.unit_id), report) for run in runs]
+        for run in runs:
+            run.changed = run.changed or run.arrival_cursor != horizon
+            run.arrival_cursor = horizon
         _write(conn, runs, outcomes, report, messages, now, log)
     report.rules = len(runs)
     return report
 
 
-def _evaluate(run: _RuleRun, unit: storage.UnitReadings | None, counts: dict, report: PassReport):
+def _evaluate(run: _RuleRun, unit: storage.UnitReadings | None, report: PassReport):
     rule = run.rule
-    if run.watermark is not None:
-        through = counts.get((rule.unit_id, rule.id), 0)
-        late = max(0, through - run.stored_seen)
-        run.late_total += late
-        run.seen_before = through
-        report.late += late
-    else:
-        late = 0
+    if unit is not None:
+        unit = unit.arrived_from(run.arrival_cursor)  # a unit is read from its rules' lowest cursor
+        run.changed = run.changed or len(unit.epoch_us) > 0
+    # Arrived snapshots observed at or before the watermark: the first `through` (observed_at order).
+    through = 0 if unit is None or run.watermark is None else int(
+        np.searchsorted(unit.epoch_us, storage.to_epoch_us(run.watermark), side="right"))
+    already_seen = run.stored_seen if run.legacy else 0
+    late = max(0, through - already_seen)
+    run.late_total += late
+    run.seen_before = (through if run.legacy else run.stored_seen + through)
+    report.late += late
     if unit is None:
         epoch_us, values, present = np.zeros(0, dtype=np.int64), np.zeros(0), np.zeros(0, dtype=bool)
     else:
-        start = 0 if run.watermark is None else int(
-            np.searchsorted(unit.epoch_us, storage.to_epoch_us(run.watermark), side="right"))
-        epoch_us = unit.epoch_us[start:]
-        values, present = unit.values[rule.metric][start:], unit.present[rule.metric][start:]
+        epoch_us = unit.epoch_us[through:]
+        values, present = unit.values[rule.metric][through:], unit.present[rule.metric][through:]
     outcome = evaluate_rule(rule, run.state, epoch_us / 1e6, values, present)
     if len(epoch_us):
         run.watermark = storage.to_datetime(int(epoch_us[-1]))
@@ -185,12 +200,16 @@ def _write(conn: Connection, runs: list[_RuleRun], outcomes: list, report: PassR
             messages.append(_message(rule, open_id, edge.kind, at, edge.value, edge.peak))
             if edge.kind == CLEAR:
                 open_id = None
+        if not run.changed:
+            continue
         state = run.state
         state.event_id = open_id if state.phase == ACTIVE else None
         edge_since = None if state.edge_since is None else storage.to_datetime(round(state.edge_since * 1e6))
         states.append((rule.unit_id, rule.id, rule.fingerprint, state.phase, edge_since, state.peak,
-                       state.event_id, run.watermark, run.seen_before, run.late_total, now))
+                       state.event_id, run.watermark, run.seen_before, run.late_total, now,
+                       run.arrival_cursor))
     storage.insert_events(conn, [tuple(r) for r in new_rows.values()])
     storage.clear_events(conn, clears)
-    storage.replace_states(conn, [r.rule.id for r in runs], states)
+    if states:
+        storage.replace_states(conn, [r.rule.id for r in runs if r.changed], states)
     enqueue_many(conn, topic=TOPIC, messages=messages, now=now)

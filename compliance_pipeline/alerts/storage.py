@@ -12,12 +12,12 @@ from datetime import datetime, timedelta, timezone
 import numpy as np
 
 from compliance_pipeline.alerts.rules import FIELDS, METRICS
-from compliance_pipeline.warehouse import Connection
+from compliance_pipeline.warehouse import Connection, arrivals
 
 EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 RULE_COLUMNS = ("id",) + FIELDS
 STATE_COLUMNS = ("unit_id", "rule_id", "rule_fingerprint", "phase", "edge_since", "peak", "open_event_id",
-                 "watermark", "readings_seen", "late_total", "updated_at")
+                 "watermark", "readings_seen", "late_total", "updated_at", "arrival_cursor")
 EVENT_COLUMNS = ("id", "rule_id", "unit_id", "rule_name", "metric", "comparison", "threshold_db", "onset_at",
                  "onset_value", "peak_value", "clear_at", "clear_value", "status", "acknowledged_at",
                  "acknowledged_by", "notes")
@@ -59,12 +59,13 @@ class StoredState:
     watermark: datetime | None
     readings_seen: int
     late_total: int
+    arrival_cursor: int | None  # snapshots with a lower arrival_id were read; None: stored before 401
 
 
 def load_states(conn: Connection) -> dict[tuple[str, int], StoredState]:
     rows = conn.query(
         f"SELECT unit_id, rule_id, rule_fingerprint, phase, {_epoch_us_sql(conn, 'edge_since')}, peak,"
-        " open_event_id, watermark, readings_seen, late_total FROM alert_state")
+        " open_event_id, watermark, readings_seen, late_total, arrival_cursor FROM alert_state")
     return {(r[0], int(r[1])): StoredState(*r) for r in rows}
 
 
@@ -73,54 +74,72 @@ def _bounds_sql(n: int, types: tuple[str, ...]) -> str:
     return "(VALUES " + ", ".join([row] * n) + ")"
 
 
-def count_through_watermarks(conn: Connection, marks: list[tuple[str, int, datetime]]) -> dict[tuple[str, int], int]:
-    """Snapshots per (unit, rule) at or before that rule's watermark, in one grouped query."""
-    if not marks:
-        return {}
-    params = [v for unit, rule_id, mark in marks for v in (unit, rule_id, mark)]
-    rows = conn.query(
-        "SELECT b.unit_id, b.rule_id, count(s.observed_at) FROM "
-        f"{_bounds_sql(len(marks), ('TEXT', 'BIGINT', 'TIMESTAMPTZ'))} AS b(unit_id, rule_id, mark)"
-        " LEFT JOIN monitor_snapshots s ON s.unit_id = b.unit_id AND s.observed_at <= b.mark"
-        " GROUP BY b.unit_id, b.rule_id", params)
-    return {(r[0], int(r[1])): int(r[2]) for r in rows}
-
-
 @dataclass
 class UnitReadings:
-    """One unit's unseen snapshots, in observed_at order, as arrays."""
+    """One unit's snapshots that arrived in a range, in observed_at order, as arrays."""
 
     epoch_us: np.ndarray
+    arrival: np.ndarray
     values: dict[str, np.ndarray]
     present: dict[str, np.ndarray]
 
+    def arrived_from(self, cursor: int) -> UnitReadings:
+        """Only the snapshots with arrival_id >= cursor (still in observed_at order)."""
+        keep = self.arrival >= cursor
+        if keep.all():
+            return self
+        return UnitReadings(self.epoch_us[keep], self.arrival[keep],
+                            {m: v[keep] for m, v in self.values.items()},
+                            {m: p[keep] for m, p in self.present.items()})
 
-def read_snapshots(conn: Connection, since_by_unit: dict[str, datetime | None],
-                   metrics: list[str]) -> dict[str, UnitReadings]:
-    """Snapshots newer than each unit's bound (None = all), one query ordered by (unit, observed_at)."""
-    units = sorted(since_by_unit)
+
+def arrival_horizon(conn: Connection) -> int:
+    return arrivals.arrival_horizon(conn, "monitor_snapshots")
+
+
+def read_arrivals(conn: Connection, cursor_by_unit: dict[str, int], horizon: int,
+                  metrics: list[str]) -> dict[str, UnitReadings]:
+    """Each unit's snapshots with cursor <= arrival_id < horizon, ordered by observed_at.
+
+    Units are read in groups sharing a cursor (normally one group: every rule has read up to
+    the last horizon), each group one range on the arrival_id index: a pass costs what arrived
+    since the last one, not the history. A new rule's unit (cursor 0) is read in full once."""
     metrics = [m for m in METRICS if m in metrics]  # identifiers only from the fixed list
-    if not units:
-        return {}
-    params = [v for k, unit in enumerate(units) for v in (k, unit, since_by_unit[unit])]
-    sql = (f"SELECT b.k, {_epoch_us_sql(conn, 's.observed_at')} AS t"
+    groups: dict[int, list[str]] = {}
+    for unit in sorted(cursor_by_unit):
+        groups.setdefault(cursor_by_unit[unit], []).append(unit)
+    result: dict[str, UnitReadings] = {}
+    for cursor, units in sorted(groups.items()):
+        if cursor < horizon:
+            result.update(_read_range(conn, units, cursor, horizon, metrics))
+    return result
+
+
+def _read_range(conn: Connection, units: list[str], lo: int, hi: int,
+                metrics: list[str]) -> dict[str, UnitReadings]:
+    params = [v for k, unit in enumerate(units) for v in (k, unit)] + [lo, hi]
+    sql = (f"SELECT b.k, {_epoch_us_sql(conn, 's.observed_at')} AS t, s.arrival_id"
            + "".join(f", s.{m}" for m in metrics)
-           + f" FROM monitor_snapshots s JOIN {_bounds_sql(len(units), ('INTEGER', 'TEXT', 'TIMESTAMPTZ'))}"
-           " AS b(k, unit_id, since) ON s.unit_id = b.unit_id"
-           " WHERE s.observed_at IS NOT NULL AND (b.since IS NULL OR s.observed_at > b.since)"
+           + f" FROM monitor_snapshots s JOIN {_bounds_sql(len(units), ('INTEGER', 'TEXT'))}"
+           " AS b(k, unit_id) ON s.unit_id = b.unit_id"
+           " WHERE s.arrival_id >= ? AND s.arrival_id < ? AND s.observed_at IS NOT NULL"
            " ORDER BY b.k, s.observed_at")
-    columns = _fetch_columns(conn, sql, params, 2 + len(metrics))
-    unit_index, times = columns[0].astype(np.int64), columns[1].astype(np.int64)
+    columns = _fetch_columns(conn, sql, params, 3 + len(metrics))
+    unit_index = np.ma.getdata(columns[0]).astype(np.int64)
+    times = np.ma.getdata(columns[1]).astype(np.int64)
+    arrival = np.ma.getdata(columns[2]).astype(np.int64)
     result = {}
     edges = np.searchsorted(unit_index, np.arange(len(units) + 1))
     for k, unit in enumerate(units):
-        lo, hi = edges[k], edges[k + 1]
+        lo_row, hi_row = edges[k], edges[k + 1]
+        if lo_row == hi_row:
+            continue
         values, present = {}, {}
         for j, metric in enumerate(metrics):
-            column = columns[2 + j][lo:hi]
+            column = columns[3 + j][lo_row:hi_row]
             present[metric] = ~np.ma.getmaskarray(column)
             values[metric] = np.ma.getdata(column).astype(float)
-        result[unit] = UnitReadings(times[lo:hi], values, present)
+        result[unit] = UnitReadings(times[lo_row:hi_row], arrival[lo_row:hi_row], values, present)
     return result
 
 

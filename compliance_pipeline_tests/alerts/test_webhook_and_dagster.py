@@ -81,9 +81,16 @@ def test_sensor_requests_one_run_per_newest_snapshot_and_keeps_its_cursor(wareho
         request, cursor = tick()
         newest = (T0 + timedelta(minutes=1)).isoformat()
         assert isinstance(request, dg.RunRequest) and request.run_key == newest
-        assert cursor == newest
-        again, _ = tick(newest)
+        assert cursor.startswith(newest + "|")
+        again, _ = tick(cursor)
         assert isinstance(again, dg.SkipReason)
         add_snapshots(warehouse, "u1", [62], offset=2)
-        later, _ = tick(newest)
+        later, cursor = tick(cursor)
         assert later.run_key == (T0 + timedelta(minutes=2)).isoformat()
+        add_snapshots(warehouse, "u1", [50], offset=-5)  # late: the newest observed_at does not move
+        late, late_cursor = tick(cursor)
+        assert isinstance(late, dg.RunRequest) and late.run_key.startswith(later.run_key + "|late|")
+        assert isinstance(tick(late_cursor)[0], dg.SkipReason)
+        # A cursor stored before arrival ids (the bare timestamp) is taken over without a run.
+        newest_now = (T0 + timedelta(minutes=2)).isoformat()
+        assert isinstance(tick(newest_now)[0], dg.SkipReason)
