@@ -12,7 +12,9 @@ from compliance_pipeline.errors import InputError
 def register(sub) -> None:
     budget = sub.add_parser("budget", help="budget audit log and the seed 001 rollups")
     commands = budget.add_subparsers(dest="budget_command", required=True)
-    log = commands.add_parser("log", help="append JSON lines of SlotRecord fields from stdin")
+    log = commands.add_parser("log", help="append JSON lines of SlotRecord fields from stdin (all or nothing)")
+    log.add_argument("--batch-id", help="a retry with the same id appends nothing if the batch was appended "
+                                        "(remembered 7 days)")
     log.set_defaults(func=_log)
     report = commands.add_parser("report", help="weekly rollup report over the whole log (seed --report)")
     report.set_defaults(func=_report)
@@ -27,25 +29,42 @@ def _audit_log():
     return BudgetAuditLog()
 
 
+def _stdin_lines():
+    """(number, text) of stdin's lines; a line that is not UTF-8 is an input error naming it."""
+    stream = getattr(sys.stdin, "buffer", None)
+    if stream is None:  # a text stream (tests)
+        yield from enumerate(sys.stdin, start=1)
+        return
+    for number, raw in enumerate(stream, start=1):
+        try:
+            yield number, raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise InputError(f"stdin line {number}: not UTF-8 text (byte {exc.start + 1})") from exc
+
+
 def _log(args) -> dict:
     from compliance_pipeline.budget_audit.core import record_from_tick
 
     records = []
-    for number, line in enumerate(sys.stdin, start=1):
+    for number, line in _stdin_lines():
         if not line.strip():
             continue
         try:
             fields = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise InputError(f"stdin line {number}: not JSON ({exc.msg})") from exc
+        except (json.JSONDecodeError, RecursionError) as exc:
+            reason = exc.msg if isinstance(exc, json.JSONDecodeError) else "nested too deeply"
+            raise InputError(f"stdin line {number}: not JSON ({reason})") from exc
         if not isinstance(fields, dict):
             raise InputError(f"stdin line {number}: expected a JSON object of SlotRecord fields")
         try:
             records.append(record_from_tick(fields))
         except InputError as exc:
             raise InputError(f"stdin line {number}: {exc}") from exc
-    # Everything is validated before the first write: bad input leaves the log unchanged.
-    return {"appended": _audit_log().log_slots(records)}
+    # Everything is validated before the first write, and the batch shows in every day at once.
+    appended = _audit_log().append_batch(records, batch_id=args.batch_id)
+    if args.batch_id is None:
+        return {"appended": appended.rows}
+    return {"appended": appended.rows, "batch_id": args.batch_id, "already_committed": appended.already_committed}
 
 
 def _report(args) -> dict:

@@ -57,10 +57,7 @@ class BudgetSettings:
 
     def __post_init__(self):
         for name in ("capacity_kw", "max_energy_reduction_pct"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value) \
-                    or value < 0:
-                raise InputError(f"{name} must be a finite number >= 0, got {value!r}")
+            check_setting(name, getattr(self, name))
 
     @property
     def ceiling_kwh(self) -> float:
@@ -68,6 +65,26 @@ class BudgetSettings:
         daily_potential_kwh = self.capacity_kw * PEAK_SUN_HOURS_PER_DAY
         annual_potential_kwh = daily_potential_kwh * 365
         return annual_potential_kwh * self.max_energy_reduction_pct / 100.0
+
+
+# Bounds that keep the ceiling (capacity x 6 h x 365 x pct / 100) a finite, meaningful number.
+SETTING_BOUNDS = {"capacity_kw": (0.0, 1e9), "max_energy_reduction_pct": (0.0, 100.0)}
+
+
+def check_setting(name: str, value: Any, *, label: str | None = None) -> float:
+    """A budget setting as a float, or InputError naming it (`label`, e.g. the env variable)."""
+    low, high = SETTING_BOUNDS[name]
+    ok = not isinstance(value, bool) and isinstance(value, numbers.Real)
+    try:
+        ok = ok and low <= float(value) <= high  # False for NaN
+    except OverflowError:
+        ok = False
+    if not ok:
+        raise InputError(f"{label or name} must be a number from {low:g} to {high:g}, got {_shown(value)}")
+    return float(value)
+
+
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1  # the parquet column type of slot_index
 
 
 def record_from_tick(tick: Any) -> SlotRecord:
@@ -87,7 +104,7 @@ def record_from_tick(tick: Any) -> SlotRecord:
     values["timestamp"] = timestamp
     values["date"] = timestamp.date().isoformat()
     if given.get("date") is not None and str(given["date"]) != values["date"]:
-        raise InputError(f"date {given['date']!r} is not the UTC date of timestamp {timestamp.isoformat()}")
+        raise InputError(f"date {_shown(given['date'])} is not the UTC date of timestamp {timestamp.isoformat()}")
     values["slot_index"] = _integer("slot_index", values["slot_index"])
     for name in _FLOATS:
         values[name] = _finite(name, values[name])
@@ -96,8 +113,7 @@ def record_from_tick(tick: Any) -> SlotRecord:
             raise InputError(f"{name} must be >= 0, got {values[name]!r}")
     values["gate_passed"] = _boolean("gate_passed", values["gate_passed"])
     for name in ("source", "stage_id"):
-        if not isinstance(values[name], str):
-            raise InputError(f"{name} must be a string, got {type(values[name]).__name__}")
+        values[name] = _text(name, values[name])
     return SlotRecord(**values)
 
 
@@ -117,38 +133,62 @@ def _given_fields(tick: Any) -> dict[str, Any]:
     return given
 
 
+def _shown(value: Any, limit: int = 60) -> str:
+    """repr(value) cut to one short line for an error message."""
+    text = repr(value)
+    return text if len(text) <= limit else f"{text[:limit]}... ({len(text)} characters)"
+
+
 def _utc_timestamp(value: Any) -> datetime:
     if isinstance(value, str):
         try:
             value = datetime.fromisoformat(value)
         except ValueError as exc:
-            raise InputError(f"timestamp must be an ISO-8601 date-time, got {value!r}") from exc
+            raise InputError(f"timestamp must be an ISO-8601 date-time, got {_shown(value)}") from exc
     if not isinstance(value, datetime):
         raise InputError(f"timestamp must be a datetime, got {type(value).__name__}")
     if value.tzinfo is None or value.utcoffset() is None:
         raise InputError(f"timestamp must be time-zone aware, got naive {value.isoformat()}")
-    return value.astimezone(timezone.utc)
+    try:
+        return value.astimezone(timezone.utc)
+    except OverflowError as exc:  # 0001-01-01T00:00+05:00, 9999-12-31T23:59-05:00
+        raise InputError(f"timestamp {value.isoformat()} is out of range in UTC (years 1-9999)") from exc
 
 
 def _integer(name: str, value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise InputError(f"{name} must be an integer, got {value!r}")
+        raise InputError(f"{name} must be an integer, got {_shown(value)}")
+    if not INT64_MIN <= int(value) <= INT64_MAX:
+        raise InputError(f"{name} must be a 64-bit integer ({INT64_MIN} to {INT64_MAX}), got {_shown(value)}")
     return int(value)
 
 
 def _finite(name: str, value: Any) -> float:
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise InputError(f"{name} must be a number, got {value!r}")
-    value = float(value)
-    if not math.isfinite(value):
-        raise InputError(f"{name} must be finite, got {value!r}")
-    return value
+        raise InputError(f"{name} must be a number, got {_shown(value)}")
+    try:
+        number = float(value)
+    except OverflowError:  # an integer beyond 1.8e308
+        number = math.inf
+    if not math.isfinite(number):
+        raise InputError(f"{name} must be finite, got {_shown(value)}")
+    return number
 
 
 def _boolean(name: str, value: Any) -> bool:
     if type(value).__name__ not in ("bool", "bool_"):  # Python or NumPy bool, nothing truthy
-        raise InputError(f"{name} must be a boolean, got {value!r}")
+        raise InputError(f"{name} must be a boolean, got {_shown(value)}")
     return bool(value)
+
+
+def _text(name: str, value: Any) -> str:
+    if not isinstance(value, str):
+        raise InputError(f"{name} must be a string, got {type(value).__name__}")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:  # a lone surrogate (JSON "\ud800"): parquet stores UTF-8 only
+        raise InputError(f"{name} must be valid Unicode text, got {_shown(value)}") from exc
+    return str(value)
 
 
 # --------------------------------------------------------------------------- rollups

@@ -21,16 +21,23 @@ class LogChangedTooOften(RuntimeError):
     """The log's files kept changing under the scan (a compaction loop?)."""
 
 
+def listed(root: Path, list_files):
+    """list_files(), listed again while a compaction deletes files under it."""
+    for _ in range(_RETRIES):
+        try:
+            return list_files()
+        except FileNotFoundError:
+            continue  # a compacted file or a batch marker went away while we read it
+    raise LogChangedTooOften(f"the audit log under {root} changed during {_RETRIES} listings in a row")
+
+
 def _scan(root: Path, sql: str, *, first: str | None = None, last: str | None = None,
           df: bool = False):
     """Run `sql` (with {slots} as the table) over the live files; None when there are none."""
     import duckdb
 
     for _ in range(_RETRIES):
-        try:
-            files = live_files(root, first, last)
-        except FileNotFoundError:
-            continue  # a compacted file went away while we read its footer
+        files = listed(root, lambda: live_files(root, first, last))
         if not files:
             return None
         try:

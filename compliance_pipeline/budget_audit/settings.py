@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from compliance_pipeline.budget_audit.core import BudgetSettings
+from compliance_pipeline.budget_audit.core import BudgetSettings, check_setting
 from compliance_pipeline.errors import InputError
 
 CAPACITY_ENV = "BUDGET_SYSTEM_CAPACITY_KW"
@@ -16,8 +16,9 @@ DEFAULT_AUDIT_DIR = "data/budget_audit"
 
 def settings_from_env() -> BudgetSettings:
     return BudgetSettings(
-        capacity_kw=_float_env(CAPACITY_ENV, BudgetSettings.capacity_kw),
-        max_energy_reduction_pct=_float_env(PCT_ENV, BudgetSettings.max_energy_reduction_pct),
+        capacity_kw=_setting_env(CAPACITY_ENV, "capacity_kw", BudgetSettings.capacity_kw),
+        max_energy_reduction_pct=_setting_env(PCT_ENV, "max_energy_reduction_pct",
+                                              BudgetSettings.max_energy_reduction_pct),
     )
 
 
@@ -25,11 +26,12 @@ def audit_dir_from_env() -> Path:
     return Path(os.environ.get(AUDIT_DIR_ENV) or DEFAULT_AUDIT_DIR)
 
 
-def _float_env(name: str, default: float) -> float:
+def _setting_env(name: str, field: str, default: float) -> float:
     text = os.environ.get(name)
     if text is None or text.strip() == "":
         return default
     try:
-        return float(text)
+        value = float(text)
     except ValueError as exc:
-        raise InputError(f"{name} must be a number, got {text!r}") from exc
+        raise InputError(f"{name} must be a number, got {text[:60]!r}") from exc
+    return check_setting(field, value, label=name)  # nan, inf, negative, 1e300: named errors
