@@ -9,8 +9,8 @@ from __future__ import annotations
 import dagster as dg
 
 from compliance_pipeline.budget_audit.audit_log import BudgetAuditLog
-from compliance_pipeline.budget_audit.core import BudgetSettings
 from compliance_pipeline.budget_audit.settings import settings_from_env
+from compliance_pipeline.errors import InputError
 
 
 class BudgetAuditResource(dg.ConfigurableResource):
@@ -21,10 +21,9 @@ class BudgetAuditResource(dg.ConfigurableResource):
     max_energy_reduction_pct: float | None = None
 
     def get(self) -> BudgetAuditLog:
-        from_env = settings_from_env()
-        settings = BudgetSettings(
-            capacity_kw=from_env.capacity_kw if self.capacity_kw is None else self.capacity_kw,
-            max_energy_reduction_pct=(from_env.max_energy_reduction_pct if self.max_energy_reduction_pct
-                                      is None else self.max_energy_reduction_pct),
-        )
-        return BudgetAuditLog(self.audit_dir, settings)
+        """The log; a bad folder or setting fails the run with one clear message naming it."""
+        try:
+            settings = settings_from_env(self.capacity_kw, self.max_energy_reduction_pct)
+            return BudgetAuditLog(self.audit_dir, settings)
+        except InputError as exc:
+            raise dg.Failure(description=f"budget_audit resource: {exc}") from exc

@@ -14,11 +14,15 @@ AUDIT_DIR_ENV = "BUDGET_AUDIT_DIR"
 DEFAULT_AUDIT_DIR = "data/budget_audit"
 
 
-def settings_from_env() -> BudgetSettings:
+def settings_from_env(capacity_kw: float | None = None, max_energy_reduction_pct: float | None = None
+                      ) -> BudgetSettings:
+    """The settings; a value given here wins, an unset one comes from its env variable (or the default)."""
     return BudgetSettings(
-        capacity_kw=_setting_env(CAPACITY_ENV, "capacity_kw", BudgetSettings.capacity_kw),
-        max_energy_reduction_pct=_setting_env(PCT_ENV, "max_energy_reduction_pct",
-                                              BudgetSettings.max_energy_reduction_pct),
+        capacity_kw=(capacity_kw if capacity_kw is not None
+                     else _setting_env(CAPACITY_ENV, "capacity_kw", BudgetSettings.capacity_kw)),
+        max_energy_reduction_pct=(max_energy_reduction_pct if max_energy_reduction_pct is not None
+                                  else _setting_env(PCT_ENV, "max_energy_reduction_pct",
+                                                    BudgetSettings.max_energy_reduction_pct)),
     )
 
 

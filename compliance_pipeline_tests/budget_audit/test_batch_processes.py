@@ -1,0 +1,214 @@
+"""Real processes: SIGKILL anywhere in a batch spanning days; appenders and compactors at once."""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from compliance_pipeline.budget_audit.audit_log import BudgetAuditLog
+from compliance_pipeline_tests.budget_audit.helpers import T0, slot
+
+pytestmark = pytest.mark.slow
+ROOT = Path(__file__).resolve().parents[2]
+DAYS = [T0.date() + timedelta(days=d) for d in range(3)]
+ROWS_PER_BATCH = 8
+
+_PRELUDE = """
+import os, random, signal, sys, time
+from datetime import timedelta
+from compliance_pipeline.budget_audit.audit_log import BudgetAuditLog
+from compliance_pipeline_tests.budget_audit.helpers import T0, slot
+log = BudgetAuditLog(sys.argv[1])
+def batch(number, source="w", size=8, hours=9):
+    # size rows, `hours` apart: with the defaults 3 UTC days; (source, slot_index) is unique
+    return [{**slot(k, at=T0 + timedelta(hours=hours * k)), "slot_index": number * 1000 + k, "source": source}
+            for k in range(size)]
+"""
+
+
+def _child(body: str, *args: str) -> subprocess.Popen:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    return subprocess.Popen([sys.executable, "-c", _PRELUDE + textwrap.dedent(body), *args], cwd=ROOT,
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def _batch_rows(number: int) -> list[dict]:
+    return [{**slot(k, at=T0 + timedelta(hours=9 * k)), "slot_index": number * 1000 + k, "source": "w"}
+            for k in range(ROWS_PER_BATCH)]
+
+
+def _visible_batches(log: BudgetAuditLog) -> dict[int, int]:
+    """batch number -> rows a reader sees of it."""
+    frame = log.load()
+    return {} if frame.empty else (frame["slot_index"] // 1000).value_counts().to_dict()
+
+
+# One process imports what an append needs, then forks a real process per run (an interpreter
+# start per kill would cost seconds of CPU). A "step-N" run kills itself at its batch's N-th
+# durable step: the renames of its three day files, the commit link, or (N=5) just after the
+# link. A "loop" run appends batches until the parent kills it after a random delay, writing
+# each batch number to `<root>.returned` once log_slots returned.
+_FORKER = """
+import json
+import pyarrow as pa
+pa.array([0])  # pyarrow's first array imports pandas: do it once, before forking
+rng = random.Random(sys.argv[2])
+
+def step_killer(kill_at):
+    steps = [0]
+    def wrap(real, after):
+        def wrapped(src, dst):
+            steps[0] += 1
+            if steps[0] == kill_at and not after:
+                os.kill(os.getpid(), signal.SIGKILL)
+            real(src, dst)
+            if after and steps[0] == kill_at - 1:
+                os.kill(os.getpid(), signal.SIGKILL)
+        return wrapped
+    os.rename = wrap(os.rename, False)
+    os.link = wrap(os.link, kill_at == 5)
+
+def child(root, mode, with_ids):
+    log = BudgetAuditLog(root)
+    if mode.startswith("step"):
+        step_killer(int(mode[4:]))
+        log.log_slots(batch(0), batch_id="batch-0")
+        return
+    returned = os.open(root + ".returned", os.O_WRONLY | os.O_CREAT | os.O_APPEND)
+    for number in range(100000):
+        log.log_slots(batch(number), batch_id=f"batch-{number}" if with_ids else None)
+        os.write(returned, f"{number}\\n".encode())
+
+for run in json.loads(sys.argv[3]):
+    pid = os.fork()
+    if pid == 0:
+        try:
+            child(run["root"], run["mode"], run["ids"])
+        finally:
+            os._exit(3)  # only reached if the kill did not happen
+    if run["mode"] == "loop":
+        time.sleep(rng.uniform(0.0, 0.25))
+        os.kill(pid, signal.SIGKILL)
+    _, status = os.waitpid(pid, 0)
+    print(json.dumps({**run, "killed": os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGKILL}))
+"""
+
+
+def _fork_runs(tmp_path: Path, runs: list[dict]) -> list[dict]:
+    import json
+
+    forker = _child(_FORKER, str(tmp_path / "unused"), str(time.time_ns()), json.dumps(runs))
+    out, err = forker.communicate(timeout=300)
+    assert forker.returncode == 0, err
+    done = [json.loads(line) for line in out.splitlines()]
+    assert len(done) == len(runs) and all(run["killed"] for run in done), err
+    return done
+
+
+def _returned(root: Path) -> set[int]:
+    path = Path(f"{root}.returned")
+    return {int(n) for n in path.read_text().split()} if path.exists() else set()
+
+
+def _assert_all_or_nothing(root: Path, returned: set[int], *, retry: int | None, with_ids: bool) -> None:
+    log = BudgetAuditLog(root)
+    seen = _visible_batches(log)
+    assert all(count == ROWS_PER_BATCH for count in seen.values()), seen  # no half batch, no double
+    assert returned <= set(seen)  # every batch whose call returned is there
+    assert len(set(seen) - returned) <= 1  # plus at most the one in flight (committed, not yet noted)
+    assert sum(log.daily_summary(d).get("slots", 0) for d in DAYS) == ROWS_PER_BATCH * len(seen)
+    if retry is not None:  # a caller retries the batch that did not return
+        appended = log.log_slots(_batch_rows(retry), batch_id=f"batch-{retry}" if with_ids else None)
+        if with_ids:
+            assert appended == (0 if retry in seen else ROWS_PER_BATCH)
+        elif retry in seen:
+            return  # without an id a committed batch is appended again: that is what ids are for
+        assert _visible_batches(log)[retry] == ROWS_PER_BATCH
+    for day in DAYS:  # compaction keeps every committed row once and leaves a dead batch alone
+        log.compact_day(day)
+    assert _visible_batches(log) == {**seen, **({retry: ROWS_PER_BATCH} if retry is not None else {})}
+
+
+def test_sigkill_at_each_step_then_a_retry_by_id_gives_the_batch_once(tmp_path):
+    runs = [{"root": str(tmp_path / f"step{n}"), "mode": f"step{n}", "ids": True} for n in range(1, 6)]
+    for run in _fork_runs(tmp_path, runs):
+        root = Path(run["root"])
+        seen = _visible_batches(BudgetAuditLog(root))
+        assert seen == ({0: ROWS_PER_BATCH} if run["mode"] == "step5" else {})  # committed iff linked
+        _assert_all_or_nothing(root, set(), retry=0, with_ids=True)
+
+
+def test_sigkill_at_random_moments_of_batches_spanning_three_days(tmp_path):
+    runs = [{"root": str(tmp_path / f"run{n}"), "mode": "loop", "ids": n % 2 == 1} for n in range(24)]
+    mid_batch = 0
+    for run in _fork_runs(tmp_path, runs):
+        root = Path(run["root"])
+        returned = _returned(root)
+        # Day files of more batches on disk than a reader sees: killed between a batch's first file
+        # and its commit.
+        on_disk = {p.name.split("-")[3] for p in root.glob("day=*/*-b-*.parquet")}
+        mid_batch += len(on_disk) > len(_visible_batches(BudgetAuditLog(root)))
+        _assert_all_or_nothing(root, returned, retry=max(returned, default=-1) + 1, with_ids=run["ids"])
+    assert mid_batch >= 1  # the kills did land inside batches
+
+
+_WRITER = """
+rng = random.Random(sys.argv[2])
+for number in range(int(sys.argv[3])):
+    kind = rng.choice(["row", "day", "days", "days-id"])
+    if kind == "row":
+        log.log_slot(batch(number, sys.argv[2], size=1)[0])
+    elif kind == "day":
+        log.log_slots(batch(number, sys.argv[2], size=rng.randint(2, 6), hours=1))
+    else:
+        log.log_slots(batch(number, sys.argv[2], size=rng.randint(3, 9), hours=8),
+                      batch_id=f"{sys.argv[2]}-{number}" if kind == "days-id" else None)
+"""
+
+_COMPACTOR = """
+import pathlib
+stop, compactions = pathlib.Path(sys.argv[2]), 0
+days = [T0.date() + timedelta(days=d) for d in range(3)]
+while not stop.exists():
+    for day in days:
+        compactions += log.compact_day(day).files_before > 1
+print(compactions, flush=True)
+"""
+
+
+def test_appenders_and_compactors_at_once_lose_and_double_nothing(tmp_path):
+    log_dir, stop = tmp_path / "log", tmp_path / "stop"
+    batches = 150
+    writers = [_child(_WRITER, str(log_dir), name, str(batches)) for name in ("a", "b")]
+    compactors = [_child(_COMPACTOR, str(log_dir), str(stop)) for _ in range(2)]
+    log = BudgetAuditLog(log_dir)
+    seen, reads = 0, 0
+    while any(w.poll() is None for w in writers):
+        frame = log.load()
+        assert not frame.duplicated(["source", "slot_index"]).any()
+        assert len(frame) >= seen  # a row once seen never disappears
+        seen, reads = len(frame), reads + 1
+    stop.touch()
+    compactions = 0
+    for process in writers + compactors:
+        out, err = process.communicate(timeout=120)
+        assert process.returncode == 0, err  # no FileNotFoundError, no error of any kind
+        compactions += int(out) if process in compactors else 0
+    assert reads >= 3 and compactions >= 3
+    expected = {(w, n) for w in ("a", "b") for n in range(batches)}
+    frame = log.load()
+    assert not frame.duplicated(["source", "slot_index"]).any()
+    assert {(s, i // 1000) for s, i in zip(frame["source"], frame["slot_index"])} == expected
+    for day in DAYS:
+        assert log.compact_day(day).files_after <= 1
+    assert log.load().sort_values(["source", "slot_index"]).reset_index(drop=True).equals(
+        frame.sort_values(["source", "slot_index"]).reset_index(drop=True))
