@@ -15,8 +15,17 @@ from pathlib import Path
 
 from compliance_pipeline.budget_audit import log_batches
 from compliance_pipeline.budget_audit.log_files import (
-    COMPACTED, DAY_PREFIX, day_dir, file_lock, file_name, file_ns, fsync_dir, parquet_names,
-    remove_stale_temp_files, write_new_file, write_parquet,
+    COMPACTED,
+    DAY_PREFIX,
+    day_dir,
+    file_lock,
+    file_name,
+    file_ns,
+    fsync_dir,
+    parquet_names,
+    remove_stale_temp_files,
+    write_new_file,
+    write_parquet,
 )
 from compliance_pipeline.budget_audit.parquet_log import COVERS_KEY, covered_names
 

@@ -20,7 +20,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from compliance_pipeline.budget_audit.log_files import (
-    BATCH, STALE_AGE_S, day_dir, file_kind, file_lock, fsync_dir, parquet_names, write_temp,
+    BATCH,
+    STALE_AGE_S,
+    day_dir,
+    file_kind,
+    file_lock,
+    fsync_dir,
+    parquet_names,
+    write_temp,
 )
 from compliance_pipeline.errors import InputError
 

@@ -30,8 +30,19 @@ from pathlib import Path
 from compliance_pipeline.budget_audit import log_batches
 from compliance_pipeline.budget_audit.core import COLUMNS, SlotRecord
 from compliance_pipeline.budget_audit.log_files import (  # noqa: F401  (day_dir, arrow_schema: the API)
-    APPEND, BATCH, COMPACTED, DAY_PREFIX, AuditDirError, arrow_schema, day_dir, file_kind, file_name,
-    next_ns, parquet_names, write_new_file, write_parquet,
+    APPEND,
+    BATCH,
+    COMPACTED,
+    DAY_PREFIX,
+    AuditDirError,
+    arrow_schema,
+    day_dir,
+    file_kind,
+    file_name,
+    next_ns,
+    parquet_names,
+    write_new_file,
+    write_parquet,
 )
 
 COVERS_KEY = b"budget_audit.covers"
