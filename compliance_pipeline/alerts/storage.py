@@ -12,7 +12,7 @@ from datetime import datetime, timedelta, timezone
 import numpy as np
 
 from compliance_pipeline.alerts.rules import FIELDS, METRICS
-from compliance_pipeline.warehouse import Connection, arrivals
+from compliance_pipeline.warehouse import Connection, arrivals, locks
 
 EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 RULE_COLUMNS = ("id",) + FIELDS
@@ -21,7 +21,7 @@ STATE_COLUMNS = ("unit_id", "rule_id", "rule_fingerprint", "phase", "edge_since"
 EVENT_COLUMNS = ("id", "rule_id", "unit_id", "rule_name", "metric", "comparison", "threshold_db", "onset_at",
                  "onset_value", "peak_value", "clear_at", "clear_value", "status", "acknowledged_at",
                  "acknowledged_by", "notes")
-_PASS_LOCK_KEY = 4_003_003  # serialises concurrent passes on PostgreSQL (DuckDB has one writer)
+PASS_LOCK = "alerts.evaluation_pass"
 
 
 def to_datetime(epoch_us: int) -> datetime:
@@ -32,15 +32,9 @@ def to_epoch_us(moment: datetime) -> int:
     return (moment - EPOCH) // timedelta(microseconds=1)
 
 
-def _epoch_us_sql(conn: Connection, column: str) -> str:
-    if conn.is_postgres:
-        return f"CAST(EXTRACT(EPOCH FROM {column}) * 1000000 AS BIGINT)"
-    return f"epoch_us({column})"
-
-
 def lock_pass(conn: Connection) -> None:
-    if conn.is_postgres:
-        conn.execute("SELECT pg_advisory_xact_lock(?)", (_PASS_LOCK_KEY,))
+    """Serialise concurrent passes (PostgreSQL; DuckDB has one writing process per file)."""
+    locks.advisory_xact_lock(conn, PASS_LOCK)
 
 
 def enabled_rule_rows(conn: Connection) -> list[dict]:
@@ -64,7 +58,7 @@ class StoredState:
 
 def load_states(conn: Connection) -> dict[tuple[str, int], StoredState]:
     rows = conn.query(
-        f"SELECT unit_id, rule_id, rule_fingerprint, phase, {_epoch_us_sql(conn, 'edge_since')}, peak,"
+        f"SELECT unit_id, rule_id, rule_fingerprint, phase, {conn.epoch_us_sql('edge_since')}, peak,"
         " open_event_id, watermark, readings_seen, late_total, arrival_cursor FROM alert_state")
     return {(r[0], int(r[1])): StoredState(*r) for r in rows}
 
@@ -118,13 +112,13 @@ def read_arrivals(conn: Connection, cursor_by_unit: dict[str, int], horizon: int
 def _read_range(conn: Connection, units: list[str], lo: int, hi: int,
                 metrics: list[str]) -> dict[str, UnitReadings]:
     params = [v for k, unit in enumerate(units) for v in (k, unit)] + [lo, hi]
-    sql = (f"SELECT b.k, {_epoch_us_sql(conn, 's.observed_at')} AS t, s.arrival_id"
+    sql = (f"SELECT b.k, {conn.epoch_us_sql('s.observed_at')} AS t, s.arrival_id"
            + "".join(f", s.{m}" for m in metrics)
            + f" FROM monitor_snapshots s JOIN {_bounds_sql(len(units), ('INTEGER', 'TEXT'))}"
            " AS b(k, unit_id) ON s.unit_id = b.unit_id"
            " WHERE s.arrival_id >= ? AND s.arrival_id < ? AND s.observed_at IS NOT NULL"
            " ORDER BY b.k, s.observed_at")
-    columns = _fetch_columns(conn, sql, params, 3 + len(metrics))
+    columns = list(conn.fetch_arrays(sql, params).values())
     unit_index = np.ma.getdata(columns[0]).astype(np.int64)
     times = np.ma.getdata(columns[1]).astype(np.int64)
     arrival = np.ma.getdata(columns[2]).astype(np.int64)
@@ -143,48 +137,11 @@ def _read_range(conn: Connection, units: list[str], lo: int, hi: int,
     return result
 
 
-def _fetch_columns(conn: Connection, sql: str, params: list, width: int) -> list[np.ndarray]:
-    """Column arrays; NULLs come back masked. DuckDB hands numpy arrays over directly."""
-    if not conn.is_postgres:
-        fetched = conn.raw.execute(sql, params).fetchnumpy()
-        return [np.ma.asarray(fetched[name]) for name in list(fetched)[:width]]
-    return _copy_columns(conn, sql, params, width)
-
-
-def _copy_columns(conn: Connection, sql: str, params: list, width: int) -> list[np.ndarray]:
-    """PostgreSQL: COPY the result out as CSV and parse it in C (pandas): several times faster
-    than building a Python tuple per row. Parameters are bound by psycopg2's own mogrify."""
-    import io
-
-    import pandas as pd
-
-    from compliance_pipeline.warehouse.placeholders import to_pyformat
-
-    query = conn.raw.cursor().mogrify(to_pyformat(sql), params).decode()
-    buffer = io.StringIO()
-    conn.raw.cursor().copy_expert(f"COPY ({query}) TO STDOUT WITH (FORMAT csv)", buffer)
-    buffer.seek(0)
-    if not buffer.getvalue():
-        return [np.ma.masked_array(np.zeros(0)) for _ in range(width)]
-    # Only an empty field is NULL; a stored 'NaN' is a (non-missing) value, as in the seed.
-    frame = pd.read_csv(buffer, header=None, keep_default_na=False, na_values=[""])
-    arrays = []
-    for i in range(width):
-        column = frame[i]
-        mask = column.isna().to_numpy()
-        if column.dtype == object:  # a 'NaN' text in the column: the rare slow path, float() per value
-            values = np.array([0.0 if missing else float(v) for v, missing in zip(column, mask)])
-        else:
-            values = column.to_numpy(dtype=float, na_value=0.0)
-        arrays.append(np.ma.masked_array(values, mask=mask))
-    return arrays
-
-
 def next_event_ids(conn: Connection, n: int) -> list[int]:
     if n == 0:
         return []
-    series = "generate_series(1, ?)" if conn.is_postgres else "range(?)"
-    return sorted(int(r[0]) for r in conn.query(f"SELECT nextval('alert_events_id_seq') FROM {series}", (n,)))
+    return sorted(int(r[0]) for r in conn.query(
+        "SELECT nextval('alert_events_id_seq') FROM generate_series(1, ?)", (n,)))
 
 
 def insert_events(conn: Connection, rows: list[tuple]) -> int:
