@@ -1,6 +1,6 @@
 """Materialize every asset once on the local instance, so `make demo` opens the UI on real data.
 
-Daily assets get yesterday's partition, weekly ones last week's, the rest one run each;
+Daily assets get yesterday's partition, weekly ones last week's, monthly ones last month's, the rest one run each;
 then the remediation job runs once with its defaults (a dry run). Runs are recorded in
 $DAGSTER_HOME like any other, so they show in the UI's run history.
 """
@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta, timezone
 
 import dagster as dg
 
-from compliance_pipeline.partitions import DAILY, WEEKLY
+from compliance_pipeline.partitions import DAILY, MONTHLY, WEEKLY
 
 
 def demo_partition_key(partitions_def, today: date) -> str | None:
@@ -24,6 +24,8 @@ def demo_partition_key(partitions_def, today: date) -> str | None:
     if partitions_def == WEEKLY:
         this_monday = today - timedelta(days=today.weekday())
         return (this_monday - timedelta(days=7)).isoformat()
+    if partitions_def == MONTHLY:
+        return (today.replace(day=1) - timedelta(days=1)).replace(day=1).isoformat()
     raise ValueError(f"no demo partition rule for {partitions_def}")
 
 

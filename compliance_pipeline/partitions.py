@@ -7,3 +7,6 @@ DAILY = dg.DailyPartitionsDefinition(start_date="2025-01-01", timezone="UTC")
 
 # Weeks starting Monday (day_offset=1), UTC.
 WEEKLY = dg.WeeklyPartitionsDefinition(start_date="2025-01-06", day_offset=1, timezone="UTC")
+
+# UTC calendar months (the 47 CFR 61.3(bbb) determination is per calendar month).
+MONTHLY = dg.MonthlyPartitionsDefinition(start_date="2025-01-01", timezone="UTC")

@@ -11,7 +11,7 @@ import random
 from collections.abc import Iterator
 from datetime import date, datetime, time, timedelta, timezone
 
-from compliance_pipeline.access_stimulation import monitor
+from compliance_pipeline.access_stimulation import monitor, monthly_demo
 from compliance_pipeline.warehouse import Warehouse
 
 ACTIVE_PROFILES = 40
@@ -67,4 +67,5 @@ def load_demo(warehouse: Warehouse, *, seed: int, scale: int, anchor: date, days
         conn.execute("DELETE FROM outbox WHERE topic = ?", (monitor.TODO_TOPIC,))
         conn.insert_rows("cdr_ingestion_profiles", PROFILE_COLUMNS, profiles)
         studies = conn.insert_rows("cdr_traffic_studies", STUDY_COLUMNS, study_rows(rng, profiles, days, anchor))
-    return {"cdr_ingestion_profiles": len(profiles), "cdr_traffic_studies": studies}
+        monthly = monthly_demo.load(conn, seed, profiles, anchor, days)
+    return {"cdr_ingestion_profiles": len(profiles), "cdr_traffic_studies": studies, **monthly}

@@ -9,11 +9,10 @@ from compliance_pipeline.access_stimulation import monthly_core as core
 from compliance_pipeline.access_stimulation import monthly_pass
 from compliance_pipeline.access_stimulation.assets import GROUP, source_profiles, source_studies
 from compliance_pipeline.automation import schedule_status
+from compliance_pipeline.partitions import MONTHLY
 from compliance_pipeline.ui import markdown_table
 from compliance_pipeline.warehouse.resource import WarehouseResource
 
-# UTC calendar months; a month's partition exists once the month has ended.
-MONTHLY = dg.MonthlyPartitionsDefinition(start_date="2025-01-01", timezone="UTC")
 ASSET_NAME = "access_stimulation_monthly_status"
 
 source_agreements = dg.AssetSpec(
