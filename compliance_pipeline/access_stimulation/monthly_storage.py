@@ -18,6 +18,7 @@ from datetime import date, datetime, time, timezone
 from compliance_pipeline.access_stimulation import monthly_core as core
 from compliance_pipeline.errors import InputError
 from compliance_pipeline.warehouse import Connection
+from compliance_pipeline.warehouse.locks import advisory_xact_lock
 
 STATUS_TABLE = "access_stim_monthly_status"
 STATUS_COLUMNS = tuple(f for f in core.MonthStatus._fields if f != "evidence") + ("evidence_json",)
@@ -109,8 +110,7 @@ def stored_months(conn: Connection, months: list[date]) -> dict[date, dict[int, 
 def lock_month(conn: Connection, month: date) -> None:
     """Serialise writers of one month (PostgreSQL; DuckDB has one writing process per file):
     the second waits, then re-reads and rewrites the same rows, and finds its ToDos queued."""
-    if conn.is_postgres:
-        conn.execute("SELECT pg_advisory_xact_lock(?, ?)", (110, month.year * 100 + month.month))
+    advisory_xact_lock(conn, f"access_stim_monthly_status:{core.month_label(month)}")
 
 
 def replace_month(conn: Connection, month: date, statuses: list[core.MonthStatus]) -> int:
