@@ -12,7 +12,10 @@ from compliance_pipeline.outbox.http import post_json
 from compliance_pipeline_tests.http_stub import HttpStub
 
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=timezone.utc)
-DEADLINE_S, BREAKER = 1.0, 2
+DEADLINE_S, BREAKER = 0.5, 2
+# The pass's own database work on a loaded 2-core machine; far below what an unbounded
+# call costs here (the dripping server's answer takes 200 s, the hanging one's forever).
+SLACK_S = 3.0
 
 
 @pytest.fixture
@@ -44,12 +47,12 @@ def test_a_hanging_or_dripping_server_costs_the_breaker_times_the_deadline(wareh
         counts, seconds = _timed_pass(warehouse, stub)
         assert len(stub.requests) == BREAKER  # the breaker opened: the rest were not tried
     assert counts == {"sent": 0, "retrying": BREAKER, "failed": 0, "deferred": 5 - BREAKER}
-    assert BREAKER * DEADLINE_S <= seconds < BREAKER * DEADLINE_S + 1.5
+    assert BREAKER * DEADLINE_S <= seconds < BREAKER * DEADLINE_S + SLACK_S
     with warehouse.connect() as conn:
         messages = list_messages(conn, "t")
     assert {m.status for m in messages} == {"pending"}
     assert [m.attempts for m in messages] == [1] * BREAKER + [0] * (5 - BREAKER)
-    assert all("within 1 s" in m.last_error and m.next_attempt_at > T0 for m in messages[:BREAKER])
+    assert all("within 0.5 s" in m.last_error and m.next_attempt_at > T0 for m in messages[:BREAKER])
     assert all(m.claimed_by is None for m in messages)  # nothing stays leased after the pass
 
 
@@ -61,7 +64,7 @@ def test_a_2xx_whose_body_drips_is_sent_once_and_still_opens_the_breaker(warehou
         counts, seconds = _timed_pass(warehouse, stub)
         assert len(stub.requests) == BREAKER
     assert counts == {"sent": BREAKER, "retrying": 0, "failed": 0, "deferred": 3 - BREAKER}
-    assert seconds < BREAKER * DEADLINE_S + 1.5
+    assert seconds < BREAKER * DEADLINE_S + SLACK_S
     with warehouse.connect() as conn:
         messages = list_messages(conn, "t")
     assert [m.status for m in messages] == ["sent"] * BREAKER + ["pending"] * (3 - BREAKER)
