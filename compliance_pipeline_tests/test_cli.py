@@ -18,14 +18,18 @@ def test_init_prints_json_and_is_idempotent(empty_warehouse, monkeypatch, capsys
     assert json.loads(capsys.readouterr().out)["applied"] == []
 
 
-@pytest.mark.parametrize("url", ["mysql://nope/db", "postgresql://u:hunter2@127.0.0.1:1/db"])
-def test_bad_warehouse_url_exits_2_with_one_line(url):
+@pytest.mark.parametrize(("url", "code"), [
+    ("mysql://nope/db", 2),  # bad input
+    ("postgresql://u:hunter2@127.0.0.1:1/db", 1),  # nothing listens there: the service is unavailable
+    ("postgresql://u@127.0.0.1:1/db?password=hunter2", 1),
+])
+def test_bad_or_unreachable_warehouse_url_is_one_line_without_password(url, code):
     proc = subprocess.run(
         [sys.executable, "-m", "compliance_pipeline.cli", "init"],
         env={"COMPLIANCE_WAREHOUSE_URL": url, "PATH": "/usr/bin:/bin"},
         capture_output=True, text=True, timeout=60,
     )
-    assert proc.returncode == 2
+    assert proc.returncode == code
     assert proc.stdout == ""
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and "warehouse" in lines[0]

@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 
 from compliance_pipeline.outbox import store
 from compliance_pipeline.outbox.settings import DeliverySettings
+from compliance_pipeline.redact import mask_secrets
 from compliance_pipeline.warehouse import Warehouse
 
 BASE_BACKOFF = timedelta(seconds=30)
@@ -97,7 +98,7 @@ def _send_once(send: Callable[[store.OutboxMessage], SendResult], message: store
 
 
 def _record(warehouse: Warehouse, message: store.OutboxMessage, result: SendResult, now: datetime) -> str:
-    error = (result.error or "")[:MAX_ERROR_CHARS]
+    error = mask_secrets(result.error or "")[:MAX_ERROR_CHARS]  # e.g. a webhook URL's ?token=
     with warehouse.transaction() as conn:
         if result.ok:
             store.record_sent(conn, message.id, now, result.remote_ref, error or None)

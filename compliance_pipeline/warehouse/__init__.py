@@ -9,7 +9,12 @@ SQL uses `?` placeholders on both backends; values are always bound, never forma
 """
 
 from compliance_pipeline.warehouse.connection import Connection, Warehouse
-from compliance_pipeline.warehouse.errors import WarehouseError, WarehouseLockedError
+from compliance_pipeline.warehouse.errors import (
+    WarehouseError,
+    WarehouseLockedError,
+    WarehouseNotInitialisedError,
+    WarehouseUnavailableError,
+)
 from compliance_pipeline.warehouse.url import WarehouseURL, default_url, parse_url
 
 __all__ = [
@@ -17,6 +22,8 @@ __all__ = [
     "Warehouse",
     "WarehouseError",
     "WarehouseLockedError",
+    "WarehouseNotInitialisedError",
+    "WarehouseUnavailableError",
     "WarehouseURL",
     "default_url",
     "parse_url",

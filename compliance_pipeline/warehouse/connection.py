@@ -13,15 +13,15 @@ ends, so other processes can open it again.
 
 from __future__ import annotations
 
-import os
 import threading
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
-from compliance_pipeline.warehouse import bulk
-from compliance_pipeline.warehouse.errors import WarehouseError, WarehouseLockedError
+from compliance_pipeline.warehouse import bulk, settings
+from compliance_pipeline.warehouse.errors import WarehouseError, WarehouseLockedError, WarehouseNotInitialisedError
+from compliance_pipeline.warehouse.failures import driver_errors, translate
 from compliance_pipeline.warehouse.placeholders import to_pyformat
 from compliance_pipeline.warehouse.url import WarehouseURL, parse_url, url_from_env
 
@@ -29,17 +29,24 @@ if TYPE_CHECKING:
     import numpy as np
     import pyarrow as pa
 
-# How long to wait for another process to release a DuckDB file before giving up.
-LOCK_WAIT_ENV = "COMPLIANCE_DUCKDB_LOCK_WAIT_S"
-DEFAULT_LOCK_WAIT_S = 30.0
+# Kept importable here: the DuckDB lock wait's variable and default live in settings.
+LOCK_WAIT_ENV = settings.LOCK_WAIT_ENV
+DEFAULT_LOCK_WAIT_S = settings.DEFAULT_LOCK_WAIT_S
 
 
 class Connection:
-    """A thin wrapper that speaks `?` placeholders on both backends."""
+    """A thin wrapper that speaks `?` placeholders on both backends.
 
-    def __init__(self, raw: Any, backend: str):
+    Driver errors that mean "the warehouse is unavailable" (connection lost, lock or statement
+    timeout) or "it has no schema" come out as WarehouseUnavailableError /
+    WarehouseNotInitialisedError with one line naming the cause and what to do (failures.py);
+    the driver's exception stays attached as __cause__."""
+
+    def __init__(self, raw: Any, backend: str, label: str = "warehouse"):
         self.raw = raw
         self.backend = backend
+        self.label = label  # the masked URL, for error messages
+        self._driver_errors = driver_errors(backend)
         self._cursor = raw.cursor() if backend == "postgresql" else None
         self.in_transaction = False
 
@@ -52,25 +59,41 @@ class Connection:
         translated = to_pyformat(sql)
         return translated if self.is_postgres else sql
 
+    def _failed(self, exc: BaseException) -> BaseException:
+        """What to raise for a driver error: its translation, or the error itself."""
+        return translate(exc, self.backend, self.label) or exc
+
     def execute(self, sql: str, params: Sequence[Any] | None = None) -> Connection:
         """Run one statement; fetch with fetchall/fetchone/fetch_dicts afterwards."""
-        if self.is_postgres:
-            # Always a tuple, even empty: psycopg2 then always reads `%%` as `%`.
-            self._cursor.execute(self._sql(sql), tuple(params) if params else ())
-        else:
-            self.raw.execute(self._sql(sql), list(params) if params else None)
+        try:
+            if self.is_postgres:
+                # Always a tuple, even empty: psycopg2 then always reads `%%` as `%`.
+                self._cursor.execute(self._sql(sql), tuple(params) if params else ())
+            else:
+                self.raw.execute(self._sql(sql), list(params) if params else None)
+        except self._driver_errors as exc:
+            failure = self._failed(exc)
+            if failure is exc:
+                raise
+            raise failure from exc
         return self
 
     def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
         rows = [tuple(r) for r in rows]
         if not rows:
             return
-        if self.is_postgres:
-            from psycopg2.extras import execute_batch
+        try:
+            if self.is_postgres:
+                from psycopg2.extras import execute_batch
 
-            execute_batch(self._cursor, self._sql(sql), rows, page_size=1000)
-        else:
-            self.raw.executemany(self._sql(sql), rows)
+                execute_batch(self._cursor, self._sql(sql), rows, page_size=1000)
+            else:
+                self.raw.executemany(self._sql(sql), rows)
+        except self._driver_errors as exc:
+            failure = self._failed(exc)
+            if failure is exc:
+                raise
+            raise failure from exc
 
     def _source(self):
         return self._cursor if self.is_postgres else self.raw
@@ -112,15 +135,33 @@ class Connection:
 
     def insert_rows(self, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
         """Bulk insert (COPY on PostgreSQL, Arrow scan on DuckDB). Returns rows inserted."""
-        return bulk.insert_rows(self.raw, self.backend, table, list(columns), rows)
+        try:
+            return bulk.insert_rows(self.raw, self.backend, table, list(columns), rows)
+        except self._driver_errors as exc:
+            failure = self._failed(exc)
+            if failure is exc:
+                raise
+            raise failure from exc
 
     def insert_arrow(self, table: str, data: pa.Table) -> int:
         """Bulk insert of an Arrow table named by the target's columns. Returns rows inserted."""
-        return bulk.insert_arrow(self.raw, self.backend, table, data)
+        try:
+            return bulk.insert_arrow(self.raw, self.backend, table, data)
+        except self._driver_errors as exc:
+            failure = self._failed(exc)
+            if failure is exc:
+                raise
+            raise failure from exc
 
     def fetch_arrays(self, sql: str, params: Sequence[Any] | None = None) -> dict[str, np.ma.MaskedArray]:
         """A numeric query's columns as masked numpy arrays (NULL = masked), by column name."""
-        return bulk.fetch_arrays(self.raw, self.backend, sql, params)
+        try:
+            return bulk.fetch_arrays(self.raw, self.backend, sql, params)
+        except self._driver_errors as exc:
+            failure = self._failed(exc)
+            if failure is exc:
+                raise
+            raise failure from exc
 
     def epoch_us_sql(self, column: str) -> str:
         """SQL for a TIMESTAMPTZ column's microseconds since 1970-01-01 UTC, as BIGINT."""
@@ -149,7 +190,8 @@ class Connection:
 
     @contextmanager
     def transaction(self) -> Iterator[Connection]:
-        """BEGIN ... COMMIT, or ROLLBACK on any error (which is re-raised)."""
+        """BEGIN ... COMMIT, or ROLLBACK on any error, which is re-raised: a ROLLBACK that fails
+        too (the connection is dead, so the server has rolled back already) never replaces it."""
         if self.in_transaction:
             raise RuntimeError("nested transactions are not supported")
         self.execute("BEGIN")
@@ -158,15 +200,27 @@ class Connection:
             yield self
         except BaseException:
             self.in_transaction = False
-            self.execute("ROLLBACK")
+            self._rollback_quietly()
             raise
         self.in_transaction = False
         self.execute("COMMIT")
 
-    def close(self) -> None:
-        if self._cursor is not None:
-            self._cursor.close()
-        self.raw.close()
+    def _rollback_quietly(self) -> None:
+        try:
+            self._source().execute("ROLLBACK")
+        except Exception:  # noqa: BLE001 - the error in flight is the one to report
+            pass
+
+    def close(self, *, quietly: bool = False) -> None:
+        """Close; with quietly (an error is already in flight), a dead connection's close errors
+        are dropped rather than raised in place of that error."""
+        try:
+            if self._cursor is not None:
+                self._cursor.close()
+            self.raw.close()
+        except Exception:
+            if not quietly:
+                raise
 
 
 class Warehouse:
@@ -194,17 +248,21 @@ class Warehouse:
         return f"Warehouse({self.url.masked!r})"
 
     @contextmanager
-    def connect(self) -> Iterator[Connection]:
-        conn = self._open()
+    def connect(self, *, create: bool = False) -> Iterator[Connection]:
+        """A short-lived connection. A DuckDB file that does not exist is an error saying to run
+        `compliance-pipeline init` unless create=True (only init and demo-data create it)."""
+        conn = self._open(create)
         try:
             yield conn
-        finally:
-            conn.close()
+        except BaseException:
+            conn.close(quietly=True)
+            raise
+        conn.close()
 
     @contextmanager
-    def transaction(self) -> Iterator[Connection]:
+    def transaction(self, *, create: bool = False) -> Iterator[Connection]:
         """A fresh connection inside one transaction: all or nothing."""
-        with self.connect() as conn, conn.transaction():
+        with self.connect(create=create) as conn, conn.transaction():
             yield conn
 
     @contextmanager
@@ -231,40 +289,54 @@ class Warehouse:
             if database is not None:
                 database.close()
 
-    def _open(self) -> Connection:
+    def _open(self, create: bool = False) -> Connection:
+        label = self.url.masked
         if self.backend == "postgresql":
-            return Connection(_open_postgres(self.url), "postgresql")
+            return Connection(_open_postgres(self.url), "postgresql", label)
+        _check_duckdb_file(self.url, create)
         with self._lock:
             if self._session_depth:
                 if self._duckdb is None:
                     self._duckdb = _open_duckdb(self.url)
                 raw = self._duckdb.cursor()
                 raw.execute("SET TimeZone = 'UTC'")  # per connection: a cursor starts at the local zone
-                return Connection(raw, "duckdb")
-        return Connection(_open_duckdb(self.url), "duckdb")
+                return Connection(raw, "duckdb", label)
+        return Connection(_open_duckdb(self.url), "duckdb", label)
 
 
 def _open_postgres(url: WarehouseURL):
     import psycopg2
 
+    lock_timeout_ms, statement_timeout_ms = settings.pg_timeouts_ms()
+    options = f"-c timezone=UTC -c lock_timeout={lock_timeout_ms} -c statement_timeout={statement_timeout_ms}"
     try:
-        raw = psycopg2.connect(url.dsn, connect_timeout=10, options="-c timezone=UTC")
+        raw = psycopg2.connect(url.dsn, connect_timeout=10, options=options)
     except psycopg2.Error as exc:
-        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise WarehouseError(f"cannot connect to warehouse {url.masked}: {reason}") from exc
+        raise translate(exc, "postgresql", url.masked, connecting=True) from exc
     raw.autocommit = True  # transactions are explicit: Connection.transaction()
     return raw
+
+
+def _check_duckdb_file(url: WarehouseURL, create: bool) -> None:
+    """Only init and demo-data create the file: a read or a pass on a warehouse that was never
+    initialised says so instead of leaving an empty file behind."""
+    path = url.duckdb_path
+    if create:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise WarehouseError(f"cannot create folder for warehouse {url.masked}: {exc}") from exc
+    elif not path.exists():
+        raise WarehouseNotInitialisedError(
+            f"warehouse {url.masked} does not exist: run `compliance-pipeline init` "
+            "(or set COMPLIANCE_WAREHOUSE_URL to the warehouse you meant)")
 
 
 def _open_duckdb(url: WarehouseURL):
     import duckdb
 
     path = url.duckdb_path
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise WarehouseError(f"cannot create folder for warehouse {url.masked}: {exc}") from exc
-    lock_wait_s = float(os.environ.get(LOCK_WAIT_ENV) or DEFAULT_LOCK_WAIT_S)
+    lock_wait_s = settings.duckdb_lock_wait_s()
     deadline = time.monotonic() + lock_wait_s
     delay = 0.05
     while True:
@@ -287,3 +359,28 @@ def _open_duckdb(url: WarehouseURL):
             raise WarehouseError(f"cannot open warehouse {url.masked}: {exc}") from exc
     raw.execute("SET TimeZone = 'UTC'")
     return raw
+
+
+class OneTransaction:
+    """A stand-in for a Warehouse whose connect()/transaction() all hand out ONE connection
+    inside ONE open transaction (opened by the caller): code written against a Warehouse
+    becomes part of a larger all-or-nothing unit (demo-data loads every domain this way)."""
+
+    def __init__(self, warehouse: Warehouse, conn: Connection):
+        self.url, self.backend, self.conn = warehouse.url, warehouse.backend, conn
+
+    @property
+    def in_session(self) -> bool:
+        return True
+
+    @contextmanager
+    def connect(self, *, create: bool = False) -> Iterator[Connection]:
+        yield self.conn
+
+    @contextmanager
+    def transaction(self, *, create: bool = False) -> Iterator[Connection]:
+        yield self.conn  # an error propagates to the caller's transaction, which rolls back
+
+    @contextmanager
+    def session(self) -> Iterator[OneTransaction]:
+        yield self

@@ -97,7 +97,7 @@ def init_schema(warehouse: Warehouse) -> dict:
     Refuses (MigrationChangedError, nothing written) when an applied migration changed."""
     known = all_migrations()
     applied_now: list[str] = []
-    with warehouse.connect() as conn:
+    with warehouse.connect(create=True) as conn:  # init is what creates a DuckDB file
         with conn.transaction():
             _lock(conn)
             _prepare_table(conn, known)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
+from compliance_pipeline.redact import mask_secrets
 from compliance_pipeline.warehouse.errors import WarehouseError
 
 ENV_VAR = "COMPLIANCE_WAREHOUSE_URL"
@@ -26,15 +27,8 @@ class WarehouseURL:
 
 
 def mask_password(url: str) -> str:
-    """The URL with its password replaced by ***, safe for logs and errors."""
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return "<unparseable URL>"
-    if parts.password is None:
-        return url
-    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
-    return urlunsplit(parts._replace(netloc=netloc))
+    """The URL with its password (user info and ?password=, ?sslpassword=, ...) replaced by ***."""
+    return mask_secrets(url)
 
 
 def default_url() -> str:
@@ -54,18 +48,21 @@ def parse_url(url: str) -> WarehouseURL:
     if scheme == "duckdb":
         rest = url[len("duckdb:"):]
         if not rest.startswith("//"):
-            raise WarehouseError(f"bad warehouse URL {url!r}: expected duckdb:///path/to/file.duckdb")
+            raise WarehouseError(f"bad warehouse URL {mask_password(url)!r}: expected duckdb:///path/to/file.duckdb")
         path = rest[2:]  # duckdb:///abs/file -> /abs/file; duckdb://rel/file -> rel/file
         if not path or path == "/":
-            raise WarehouseError(f"bad warehouse URL {url!r}: no file path after duckdb://")
+            raise WarehouseError(f"bad warehouse URL {mask_password(url)!r}: no file path after duckdb://")
         if path == "/:memory:" or path == ":memory:":
             raise WarehouseError(
-                f"bad warehouse URL {url!r}: an in-memory DuckDB is not shared between Dagster "
+                f"bad warehouse URL {mask_password(url)!r}: an in-memory DuckDB is not shared between Dagster "
                 "processes; use a file path"
             )
         return WarehouseURL("duckdb", url, duckdb_path=Path(path))
     if scheme in ("postgresql", "postgres", "postgresql+psycopg2"):
-        parts = urlsplit(url)
+        try:
+            parts = urlsplit(url)
+        except ValueError as exc:
+            raise WarehouseError(f"bad warehouse URL {mask_password(url)!r}: {exc}") from None
         dsn = urlunsplit(parts._replace(scheme="postgresql"))
         if not parts.path.strip("/"):
             raise WarehouseError(f"bad warehouse URL {mask_password(url)!r}: no database name")

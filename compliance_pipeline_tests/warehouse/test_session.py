@@ -43,7 +43,7 @@ def counted_opens(monkeypatch):
 @pytest.fixture
 def duck(tmp_path):
     wh = Warehouse(f"duckdb:///{tmp_path / 'w.duckdb'}")
-    with wh.transaction() as conn:
+    with wh.transaction(create=True) as conn:
         conn.execute("CREATE TABLE t (x INTEGER)")
     return wh
 
