@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timezone
+from datetime import datetime, time, timezone
 
 from compliance_pipeline.access_stimulation import monitor, monthly_cli
-from compliance_pipeline.errors import InputError
+from compliance_pipeline.inputs import iso_day
 from compliance_pipeline.warehouse import Warehouse
 
 
@@ -13,10 +13,7 @@ def _as_of(text: str | None, now: datetime) -> datetime:
     """--as-of D evaluates at D 00:00 UTC (the window ends just before D); absent: now."""
     if text is None:
         return now
-    try:
-        return datetime.combine(date.fromisoformat(text), time(0), tzinfo=timezone.utc)
-    except ValueError as exc:
-        raise InputError(f"--as-of must be YYYY-MM-DD, got {text!r}") from exc
+    return datetime.combine(iso_day(text, "--as-of"), time(0), tzinfo=timezone.utc)
 
 
 def handle(args) -> dict:

@@ -7,6 +7,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from compliance_pipeline.errors import InputError
+from compliance_pipeline.inputs import row_id
 
 # CLI flag -> rule field; flags left out of an update keep the stored value.
 _RULE_FLAGS = {
@@ -67,7 +68,7 @@ def _rules_update(args):
     if not changes:
         raise InputError("update: give at least one field to change (e.g. --threshold 72)")
     with _warehouse().transaction() as conn:
-        return {"rule": rule_store.update_rule(conn, args.id, changes).as_dict(),
+        return {"rule": rule_store.update_rule(conn, row_id(args.id), changes).as_dict(),
                 "note": "the rule's alert state resets at the next evaluation pass"}
 
 
@@ -75,7 +76,7 @@ def _rules_delete(args):
     from compliance_pipeline.alerts import rule_store
 
     with _warehouse().transaction() as conn:
-        return {"deleted": rule_store.delete_rule(conn, args.id).as_dict()}
+        return {"deleted": rule_store.delete_rule(conn, row_id(args.id)).as_dict()}
 
 
 def _rules_validate(args):
@@ -105,7 +106,7 @@ def _ack(args):
     from compliance_pipeline.alerts import rule_store
 
     with _warehouse().transaction() as conn:
-        return rule_store.acknowledge(conn, args.id, by=args.by, notes=args.notes, now=datetime.now(timezone.utc))
+        return rule_store.acknowledge(conn, row_id(args.id), by=args.by, notes=args.notes, now=datetime.now(timezone.utc))
 
 
 def _evaluate(args):
@@ -137,11 +138,11 @@ def register(sub) -> None:
     _add_rule_flags(p)
     p.set_defaults(func=_rules_add)
     p = rule_commands.add_parser("update", help="change fields; resets the rule's alert state")
-    p.add_argument("id", type=int)
+    p.add_argument("id")
     _add_rule_flags(p)
     p.set_defaults(func=_rules_update)
     p = rule_commands.add_parser("delete")
-    p.add_argument("id", type=int)
+    p.add_argument("id")
     p.set_defaults(func=_rules_delete)
     p = rule_commands.add_parser("validate", help="check a YAML rule file without touching the warehouse")
     p.add_argument("file")
@@ -155,7 +156,7 @@ def register(sub) -> None:
     p.add_argument("--status", help="active or cleared")
     p.set_defaults(func=_events)
     p = commands.add_parser("ack", help="acknowledge an event (a second ack is a no-op)")
-    p.add_argument("id", type=int)
+    p.add_argument("id")
     p.add_argument("--by", required=True)
     p.add_argument("--notes")
     p.set_defaults(func=_ack)

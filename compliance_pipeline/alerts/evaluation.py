@@ -23,6 +23,7 @@ from compliance_pipeline.alerts.machine import ACTIVE, CLEAR, ONSET, RuleState
 from compliance_pipeline.alerts.rules import Rule, validate_rule
 from compliance_pipeline.errors import InputError
 from compliance_pipeline.outbox import enqueue_many
+from compliance_pipeline.redact import safe_name
 from compliance_pipeline.warehouse import Connection, Warehouse
 
 TOPIC = "alert_webhook"
@@ -72,6 +73,11 @@ def _valid_rules(rows: list[dict], report: PassReport) -> list[Rule]:
     return rules
 
 
+def _label(rule: Rule) -> str:
+    """The rule as a log line names it; control characters in user-typed names escaped."""
+    return f"{safe_name(rule.unit_id)} '{safe_name(rule.name)}'"
+
+
 def _restore(conn: Connection, rules: list[Rule], report: PassReport, messages: list,
              log: logging.Logger) -> list[_RuleRun]:
     stored = storage.load_states(conn)
@@ -94,7 +100,7 @@ def _restore(conn: Connection, rules: list[Rule], report: PassReport, messages: 
                 closes.append((saved.watermark, None, saved.peak, "closed: rule changed", saved.open_event_id))
                 messages.append(_message(rule, saved.open_event_id, "clear", saved.watermark, None, saved.peak,
                                          reason="rule_changed"))
-                log.warning(f"[ALERT:CLEAR] {rule.unit_id} '{rule.name}': rule changed, open alert closed")
+                log.warning(f"[ALERT:CLEAR] {_label(rule)}: rule changed, open alert closed")
         runs.append(run)
     storage.clear_events(conn, closes)
     return runs
@@ -189,14 +195,14 @@ def _write(conn: Connection, runs: list[_RuleRun], outcomes: list, report: PassR
                                      rule.threshold_db, at, edge.value, edge.value, None, None, "active",
                                      None, None, None]
                 report.opened += 1
-                log.warning(f"[ALERT:ONSET] {rule.unit_id} '{rule.name}': {onset_detail(rule, edge.value)}")
+                log.warning(f"[ALERT:ONSET] {_label(rule)}: {onset_detail(rule, edge.value)}")
             else:
                 if open_id in new_rows:
                     new_rows[open_id][9:13] = [edge.peak, at, edge.value, "cleared"]
                 elif open_id is not None:
                     clears.append((at, edge.value, edge.peak, None, open_id))
                 report.cleared += 1
-                log.warning(f"[ALERT:CLEAR] {rule.unit_id} '{rule.name}': {clear_detail(edge.value, edge.peak)}")
+                log.warning(f"[ALERT:CLEAR] {_label(rule)}: {clear_detail(edge.value, edge.peak)}")
             messages.append(_message(rule, open_id, edge.kind, at, edge.value, edge.peak))
             if edge.kind == CLEAR:
                 open_id = None

@@ -26,8 +26,8 @@ def parse_rule_file(text: str, source: str = "rule file") -> list[Rule]:
 
     try:
         document = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise InputError(f"{source}: not valid YAML: {exc}") from None
+    except (yaml.YAMLError, RecursionError, ValueError, OverflowError) as exc:  # e.g. a date out of range
+        raise InputError(f"{source}: not valid YAML: {' '.join(str(exc).split())}") from None
     if not isinstance(document, dict) or not isinstance(document.get("rules"), list):
         raise InputError(f"{source}: rules: expected a top-level 'rules:' list")
     rules, seen = [], set()
@@ -52,7 +52,11 @@ def parse_rule_file(text: str, source: str = "rule file") -> list[Rule]:
 
 def load_rule_file(path: Path) -> list[Rule]:
     try:
-        text = path.read_text()
+        data = path.read_bytes()
     except OSError as exc:
         raise InputError(f"file: cannot read {path}: {exc.strerror}") from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"file: {path} is not UTF-8 text (byte {exc.start}): save it as UTF-8") from None
     return parse_rule_file(text, str(path))

@@ -11,6 +11,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from compliance_pipeline.errors import InputError
+from compliance_pipeline.redact import safe_name
 
 METRICS = ("lp", "leq", "lmax", "lmin", "lpeak", "ln1", "ln2")
 COMPARISONS = ("above", "below")
@@ -19,7 +20,18 @@ FIELDS = ("unit_id", "name", "metric", "comparison", "threshold_db", "duration_s
 # The fields the state machine depends on: changing any of them resets the rule's state.
 EVALUATED_FIELDS = ("unit_id", "metric", "comparison", "threshold_db", "duration_s", "clear_margin_db",
                     "schedule_start", "schedule_end", "schedule_days", "timezone")
-_HHMM = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
+_HHMM = re.compile(r"([01][0-9]|2[0-3]):([0-5][0-9])")
+# An IANA zone name: ASCII path components (Area/Location, Etc/GMT+5); checked before zoneinfo
+# sees it, which would otherwise read any file under the tz directory ('Europe' is a folder).
+_ZONE = re.compile(r"[A-Za-z0-9_+\-]+(/[A-Za-z0-9_+\-]+)*")
+MAX_ZONE_CHARS = 64
+MAX_DAYS_CHARS = 100
+
+
+def _shown(raw: Any) -> str:
+    """A value for an error message: repr (so control characters are escaped), shortened."""
+    text = repr(raw)
+    return text if len(text) <= 60 else f"{text[:60]}...({len(text)} chars)"
 
 
 @dataclass(frozen=True)
@@ -60,30 +72,30 @@ def minutes_of(hhmm: str) -> int:
 
 def _number(fields: dict, name: str, *, minimum: float | None = None) -> float:
     raw = fields.get(name)
-    if isinstance(raw, bool) or raw is None:
-        raise InputError(f"{name} must be a number, got {raw!r}")
+    if isinstance(raw, bool) or not isinstance(raw, (int, float, str)):
+        raise InputError(f"{name} must be a number, got {_shown(raw)}")
     try:
         value = float(raw)
-    except (TypeError, ValueError):
-        raise InputError(f"{name} must be a number, got {raw!r}") from None
+    except (ValueError, OverflowError):  # OverflowError: an int beyond a float (10**400)
+        raise InputError(f"{name} must be a finite number, got {_shown(raw)}") from None
     if not math.isfinite(value):
-        raise InputError(f"{name} must be finite, got {raw!r}")
+        raise InputError(f"{name} must be finite, got {_shown(raw)}")
     if minimum is not None and value < minimum:
-        raise InputError(f"{name} must be >= {minimum:g}, got {raw!r}")
+        raise InputError(f"{name} must be >= {minimum:g}, got {_shown(raw)}")
     return value
 
 
 def _text(fields: dict, name: str) -> str:
     raw = fields.get(name)
     if not isinstance(raw, str) or not raw.strip():
-        raise InputError(f"{name} must be a non-empty string, got {raw!r}")
+        raise InputError(f"{name} must be a non-empty string, got {_shown(raw)}")
     return raw.strip()
 
 
 def _choice(fields: dict, name: str, allowed: tuple[str, ...]) -> str:
     raw = fields.get(name)
-    if raw not in allowed:
-        raise InputError(f"{name} must be one of {', '.join(allowed)}; got {raw!r}")
+    if not isinstance(raw, str) or raw not in allowed:
+        raise InputError(f"{name} must be one of {', '.join(allowed)}; got {_shown(raw)}")
     return raw
 
 
@@ -91,8 +103,8 @@ def _schedule_end(fields: dict, name: str) -> str | None:
     raw = fields.get(name)
     if raw is None or raw == "":
         return None
-    if not isinstance(raw, str) or not _HHMM.match(raw):
-        raise InputError(f"{name} must be HH:MM (00:00-23:59), got {raw!r}")
+    if not isinstance(raw, str) or not _HHMM.fullmatch(raw):
+        raise InputError(f"{name} must be HH:MM (00:00-23:59), got {_shown(raw)}")
     return raw
 
 
@@ -100,39 +112,50 @@ def _days(fields: dict) -> str | None:
     raw = fields.get("schedule_days")
     if raw is None or raw == "":
         return None
-    items = raw if isinstance(raw, (list, tuple)) else str(raw).split(",")
-    days = []
-    for item in items:
-        text = str(item).strip()
-        if not text.isdigit() or not 0 <= int(text) <= 6:
-            raise InputError(f"schedule_days must be comma-separated days 0-6 (Monday = 0), got {raw!r}")
-        days.append(int(text))
-    return ",".join(str(d) for d in sorted(set(days)))
+    error = InputError(f"schedule_days must be comma-separated days 0-6 (Monday = 0), got {_shown(raw)}")
+    if isinstance(raw, (list, tuple)):
+        if len(raw) > 7 * 2 or not all(isinstance(i, (int, str)) and not isinstance(i, bool) for i in raw):
+            raise error
+        items = [str(i) for i in raw]
+    elif isinstance(raw, (int, str)) and not isinstance(raw, bool) and len(str(raw)) <= MAX_DAYS_CHARS:
+        items = str(raw).split(",")
+    else:
+        raise error
+    # One ASCII digit each: '²' and other Unicode digits pass isdigit() but not int().
+    texts = [item.strip() for item in items]
+    if not texts or not all(len(t) == 1 and "0" <= t <= "6" for t in texts):
+        raise error
+    return ",".join(sorted(set(texts)))
 
 
 def _timezone(fields: dict) -> str:
     raw = fields.get("timezone", "UTC")
     if raw is None:
         raw = "UTC"
+    error = InputError(f"timezone must be an IANA zone name such as Europe/Berlin, got {_shown(raw)}")
+    if not isinstance(raw, str) or len(raw) > MAX_ZONE_CHARS or not _ZONE.fullmatch(raw):
+        raise error
     try:
-        ZoneInfo(str(raw))
-    except (ZoneInfoNotFoundError, ValueError):
-        raise InputError(f"timezone must be an IANA zone name such as Europe/Berlin, got {raw!r}") from None
-    return str(raw)
+        ZoneInfo(raw)
+    except (ZoneInfoNotFoundError, ValueError, OSError, UnicodeError):  # OSError: 'Europe' is a folder
+        raise error from None
+    return raw
 
 
 def validate_rule(fields: dict[str, Any], *, rule_id: int | None = None) -> Rule:
     """A Rule from loosely typed fields (CLI, YAML, rows); InputError names the first bad field."""
-    unknown = sorted(set(fields) - set(FIELDS) - {"id"})
+    if not isinstance(fields, dict):
+        raise InputError(f"a rule must be a mapping of fields, got {_shown(fields)}")
+    unknown = sorted(str(f) for f in set(fields) - set(FIELDS) - {"id"})
     if unknown:
-        raise InputError(f"unknown rule field(s): {', '.join(unknown)}")
+        raise InputError(f"unknown rule field(s): {', '.join(safe_name(f, 60) for f in unknown[:5])}")
     start, end = _schedule_end(fields, "schedule_start"), _schedule_end(fields, "schedule_end")
     if (start is None) != (end is None):
         missing = "schedule_end" if end is None else "schedule_start"
         raise InputError(f"{missing} must be given together with the other schedule end (or neither)")
     enabled = fields.get("enabled", True)
     if not isinstance(enabled, bool):
-        raise InputError(f"enabled must be true or false, got {enabled!r}")
+        raise InputError(f"enabled must be true or false, got {_shown(enabled)}")
     return Rule(
         id=rule_id,
         unit_id=_text(fields, "unit_id"),

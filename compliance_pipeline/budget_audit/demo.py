@@ -9,14 +9,17 @@ week above it, so the weekly figures show a spike while the ceiling check passes
 from __future__ import annotations
 
 import math
+import os
 import random
 import shutil
 from datetime import date, datetime, time, timedelta, timezone
+from pathlib import Path
 
 from compliance_pipeline.budget_audit import storage
 from compliance_pipeline.budget_audit.audit_log import BudgetAuditLog
 from compliance_pipeline.budget_audit.core import SlotRecord
 from compliance_pipeline.budget_audit.parquet_log import DAY_PREFIX
+from compliance_pipeline.errors import InputError
 from compliance_pipeline.warehouse import Warehouse
 
 WEEKS = 6
@@ -29,23 +32,53 @@ STAGES = ("stage-a", "stage-b")
 def load_demo(warehouse: Warehouse, *, seed: int, scale: int, anchor: date,
               log: BudgetAuditLog | None = None) -> dict:
     log = log or BudgetAuditLog()
+    if log.path.exists() and not log.path.is_dir():
+        raise InputError(f"BUDGET_AUDIT_DIR {log.path} is not a folder")
     rng = random.Random(seed)
     days = WEEKS * 7 * scale
     first = anchor - timedelta(days=days - 1)
     high_week = {first + timedelta(days=days - 14 + i) for i in range(7)}
-    if log.path.is_dir():  # replace the demo log: every day folder goes, nothing else
-        for folder in log.path.glob(f"{DAY_PREFIX}*"):
-            shutil.rmtree(folder)
-    files = ticks = 0
-    for offset in range(days):
-        day = first + timedelta(days=offset)
-        records = _day_ticks(rng, day, high=day in high_week)
-        for start in range(0, len(records), TICKS_PER_BATCH):
-            ticks += log.log_slots(records[start:start + TICKS_PER_BATCH])
-            files += 1
-    storage.clear_outputs(warehouse)
+    # Built aside, then swapped in by renames: a failure before the swap leaves the old log.
+    staging = log.path.parent / f".{log.path.name}.demo-staging-{os.getpid()}"
+    shutil.rmtree(staging, ignore_errors=True)
+    try:
+        staged = BudgetAuditLog(staging, log.settings)
+        files = ticks = 0
+        for offset in range(days):
+            day = first + timedelta(days=offset)
+            records = _day_ticks(rng, day, high=day in high_week)
+            for start in range(0, len(records), TICKS_PER_BATCH):
+                ticks += staged.log_slots(records[start:start + TICKS_PER_BATCH])
+                files += 1
+        storage.clear_outputs(warehouse)
+        _swap_day_folders(staging, log.path)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
     return {"ticks": ticks, "days": days, "files": files, "first_day": first.isoformat(),
             "audit_dir": str(log.path)}
+
+
+def _swap_day_folders(staging: Path, target: Path) -> None:
+    """Replace target's day folders (and nothing else) by staging's, undoing on failure."""
+    target.mkdir(parents=True, exist_ok=True)
+    old = target.parent / f".{target.name}.demo-old-{os.getpid()}"
+    old.mkdir()
+    moved_out, moved_in = [], []
+    try:
+        for folder in sorted(target.glob(f"{DAY_PREFIX}*")):
+            folder.rename(old / folder.name)
+            moved_out.append(folder.name)
+        for folder in sorted(staging.glob(f"{DAY_PREFIX}*")):
+            folder.rename(target / folder.name)
+            moved_in.append(folder.name)
+    except BaseException:
+        for name in moved_in:
+            (target / name).rename(staging / name)
+        for name in moved_out:
+            (old / name).rename(target / name)
+        raise
+    finally:
+        shutil.rmtree(old, ignore_errors=True)
 
 
 def _day_ticks(rng: random.Random, day: date, *, high: bool) -> list[SlotRecord]:
