@@ -247,6 +247,10 @@ class Warehouse:
     def __repr__(self) -> str:
         return f"Warehouse({self.url.masked!r})"
 
+    def exists(self) -> bool:
+        """False only for a DuckDB file that was never created (PostgreSQL: the server decides)."""
+        return self.backend == "postgresql" or self.url.duckdb_path.exists()
+
     @contextmanager
     def connect(self, *, create: bool = False) -> Iterator[Connection]:
         """A short-lived connection. A DuckDB file that does not exist is an error saying to run
@@ -372,6 +376,10 @@ class OneTransaction:
     @property
     def in_session(self) -> bool:
         return True
+
+    def exists(self) -> bool:
+        """False only for a DuckDB file that was never created (PostgreSQL: the server decides)."""
+        return self.backend == "postgresql" or self.url.duckdb_path.exists()
 
     @contextmanager
     def connect(self, *, create: bool = False) -> Iterator[Connection]:

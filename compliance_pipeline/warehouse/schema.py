@@ -121,6 +121,8 @@ def init_schema(warehouse: Warehouse) -> dict:
 def schema_status(warehouse: Warehouse) -> dict:
     """Applied migrations (with whether each still matches its code) and pending ones; writes nothing."""
     known = all_migrations()
+    if not warehouse.exists():  # a DuckDB file never created: everything pending, and no file made
+        return {"applied": [], "pending": [{"version": m.version, "name": m.name} for m in known]}
     with warehouse.connect() as conn:
         columns = {row[0] for row in conn.query(
             "SELECT column_name FROM information_schema.columns"

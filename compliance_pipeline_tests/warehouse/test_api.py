@@ -31,7 +31,7 @@ def scratch(request, tmp_path_factory) -> Warehouse:
         name, url = pg_server.create_database(admin)
         request.addfinalizer(lambda: pg_server.drop_database(admin, name))
     warehouse = Warehouse(url)
-    with warehouse.connect() as conn:
+    with warehouse.connect(create=True) as conn:
         conn.execute(CREATE)
     return warehouse
 

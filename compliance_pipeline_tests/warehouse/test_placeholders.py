@@ -18,7 +18,7 @@ def conn(request, tmp_path_factory):
         url = f"duckdb:///{tmp_path_factory.mktemp('placeholders') / 'w.duckdb'}"
     else:
         url = request.getfixturevalue("pg_admin_url")  # read-only statements
-    with Warehouse(url).connect() as connection:
+    with Warehouse(url).connect(create=True) as connection:
         yield connection
 
 
