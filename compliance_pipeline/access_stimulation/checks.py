@@ -7,7 +7,8 @@ import dagster as dg
 
 from compliance_pipeline.access_stimulation import monitor, storage
 from compliance_pipeline.outbox import store as outbox_store
-from compliance_pipeline.ui import markdown_table
+from compliance_pipeline.outbox.tables import OUTBOX
+from compliance_pipeline.ui import rows_table
 from compliance_pipeline.warehouse import Warehouse
 from compliance_pipeline.warehouse.resource import WarehouseResource
 
@@ -34,7 +35,7 @@ def traffic_studies_result(warehouse: Warehouse, day: date, counts: dict[str, in
         bad = storage.bad_study_rows(conn, day)
     for kind, rows in bad.items():
         if rows:
-            metadata[kind] = dg.MetadataValue.md(markdown_table(rows))
+            metadata[kind] = rows_table(rows)
     names = ", ".join(f"{kind} ({counts[kind]}): ids {[r.get('id', r.get('profile_id')) for r in rows][:10]}"
                       for kind, rows in bad.items() if rows)
     return dg.AssetCheckResult(check_name=TRAFFIC_STUDIES_VALID.name, passed=False, metadata=metadata,
@@ -55,8 +56,9 @@ def erpnext_todos_not_waiting(warehouse: WarehouseResource) -> dg.AssetCheckResu
         metadata={
             "pending": dg.MetadataValue.int(len(pending)),
             "oldest_wait_hours": dg.MetadataValue.float(round(waited.total_seconds() / 3600, 2)),
-            "pending_todos": dg.MetadataValue.md(markdown_table(
-                [{"id": m.id, "key": m.message_key, "created_at": m.created_at.isoformat(),
-                  "attempts": m.attempts, "last_error": m.last_error} for m in pending])),
+            "pending_todos": rows_table(
+                [{"id": m.id, "message_key": m.message_key, "created_at": m.created_at,
+                  "attempts": m.attempts, "last_error": m.last_error} for m in pending],
+                OUTBOX.pick("id", "message_key", "created_at", "attempts", "last_error")),
         },
     )

@@ -23,7 +23,7 @@ def handle(args) -> dict:
 
 
 def register(sub) -> None:
-    p = sub.add_parser("access-stim", help="evaluate every active profile for access stimulation (seed 000)")
+    p = sub.add_parser("access-stim", help="evaluate every active profile for access stimulation (47 CFR 61.3(bbb))")
     p.add_argument("--dry-run", action="store_true", help="evaluate, write nothing, report would-be flags")
     p.add_argument("--as-of", default=None, help="evaluate at YYYY-MM-DD 00:00 UTC (default: now)")
     p.set_defaults(func=handle)

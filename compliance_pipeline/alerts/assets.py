@@ -5,24 +5,29 @@ from datetime import datetime, timezone
 import dagster as dg
 
 from compliance_pipeline.alerts.resources import AlertWebhookResource
-from compliance_pipeline.ui import markdown_table
+from compliance_pipeline.alerts.tables import DOMAIN, EVENTS, RULES, SNAPSHOTS
+from compliance_pipeline.catalog import materialized
+from compliance_pipeline.outbox.tables import OUTBOX
+from compliance_pipeline.ui import rows_table
 from compliance_pipeline.warehouse.resource import WarehouseResource
 
-GROUP = "alerts"
+GROUP = DOMAIN.group
 
-monitor_snapshots = dg.AssetSpec(
-    "monitor_snapshots", group_name=GROUP,
-    description="Sound-meter readings per unit (lp, leq, lmax, lmin, lpeak, ln1, ln2), filled by the monitor feed.")
-alert_rules = dg.AssetSpec(
-    "alert_rules", group_name=GROUP,
-    description="Threshold rules per unit; edited with `compliance-pipeline alerts rules ...`.")
+monitor_snapshots = DOMAIN.source("monitor_snapshots", SNAPSHOTS)
+alert_rules = DOMAIN.source("alert_rules", RULES)
+
+ACTIVE_COLUMNS = EVENTS.pick("id", "unit_id", "rule_name", "metric", "threshold_db", "onset_at",
+                             "onset_value", "peak_value", "acknowledged_by")
+PER_RULE_COLUMNS = ["rule_id", "unit_id", "name", "readings", "evaluated", "skipped_schedule",
+                    "skipped_missing", "late", "onsets", "clears", "phase"]
 
 
 @dg.asset(
-    group_name=GROUP,
+    **DOMAIN.asset(EVENTS),
     deps=[monitor_snapshots, alert_rules],
-    description="Runs every enabled rule over the monitor snapshots it has not seen yet; writes alert_events, "
-                "alert_state and webhook messages to the outbox in one transaction.",
+    description="Sound-level alerts: every enabled rule runs over the monitor snapshots it has not seen "
+                "yet; onsets and clears go to alert_events (with the rule's state in alert_state) and "
+                "their webhook messages to the outbox, in one transaction.",
 )
 def alert_evaluation(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
     from compliance_pipeline.alerts import storage
@@ -45,16 +50,17 @@ def alert_evaluation(context: dg.AssetExecutionContext, warehouse: WarehouseReso
         "events_cleared": dg.MetadataValue.int(report.cleared),
         "rules_reset": dg.MetadataValue.int(report.reset_rules),
         "invalid_rules": dg.MetadataValue.json(report.invalid_rules),
-        "active_alerts": dg.MetadataValue.md(markdown_table(active)),
-        "per_rule": dg.MetadataValue.md(markdown_table(report.per_rule)),
+        "active_alerts": rows_table(active, ACTIVE_COLUMNS),
+        "per_rule": rows_table(report.per_rule, PER_RULE_COLUMNS),
+        **materialized(wh, EVENTS),
     })
 
 
 @dg.asset(
-    group_name=GROUP,
+    **DOMAIN.asset(OUTBOX, kinds=["http"]),
     deps=[alert_evaluation],
-    description="POSTs queued onset/clear messages to ALERT_WEBHOOK_URL with an idempotency key; retries with "
-                "backoff. Never fails for a webhook that is down: messages stay in the outbox.",
+    description="POSTs queued alert onsets and clears to ALERT_WEBHOOK_URL with an idempotency key; retries "
+                "with backoff. Never fails for a webhook that is down: the messages wait in the outbox.",
 )
 def alert_webhook_delivery(context: dg.AssetExecutionContext, warehouse: WarehouseResource,
                            alert_webhook: AlertWebhookResource) -> dg.MaterializeResult:
@@ -64,4 +70,7 @@ def alert_webhook_delivery(context: dg.AssetExecutionContext, warehouse: Warehou
     report = deliver_report(warehouse.get(), alert_webhook.target(), now=datetime.now(timezone.utc))
     if not report.configured:
         context.log.warning(f"ALERT_WEBHOOK_URL is not set: {report.outbox['pending']} message(s) wait")
-    return dg.MaterializeResult(metadata=delivery_metadata(report))
+    from compliance_pipeline.alerts.evaluation import TOPIC
+
+    return dg.MaterializeResult(metadata={
+        **delivery_metadata(report), **materialized(warehouse.get(), OUTBOX, {"topic": TOPIC})})

@@ -126,7 +126,7 @@ def _deliver(args):
 
 
 def register(sub) -> None:
-    alerts = sub.add_parser("alerts", help="threshold alerts on monitor snapshots (seed 003)")
+    alerts = sub.add_parser("alerts", help="threshold alerts on sound-meter snapshots")
     commands = alerts.add_subparsers(dest="alerts_command", required=True)
 
     rules = commands.add_parser("rules", help="list, add, update, delete, validate or apply alert rules")

@@ -7,17 +7,23 @@ import dagster as dg
 from compliance_pipeline.budget_audit import core, storage
 from compliance_pipeline.budget_audit.checks import CHECK_SPEC, ceiling_check_result
 from compliance_pipeline.budget_audit.resources import BudgetAuditResource
+from compliance_pipeline.budget_audit.tables import AUDIT_LOG, DAILY_SUMMARY, DOMAIN, WEEKLY_REPORT
+from compliance_pipeline.catalog import materialization_metadata, materialized
 from compliance_pipeline.partitions import DAILY, WEEKLY
-from compliance_pipeline.ui import markdown_table
+from compliance_pipeline.ui import rows_table
 from compliance_pipeline.warehouse.resource import WarehouseResource
 
-GROUP = "budget_audit"
-DAY_COLUMNS = ["date", "slots", "total_cost_kwh", "interventions", "max_offset_deg", "budget_remaining_kwh"]
+GROUP = DOMAIN.group
+DAY_COLUMNS = ["date", *DAILY_SUMMARY.pick("slots", "total_cost_kwh", "interventions", "max_offset_deg",
+                                          "budget_remaining_kwh")]
+COMPACTION_COLUMNS = ["day", "files_before", "files_after", "rows", "bytes", "stale_removed"]
 
 control_loop_ticks = dg.AssetSpec(
-    "budget_control_loop_ticks", group_name=GROUP,
-    description="Slot spends the control loop appends through BudgetAuditLog.log_slot / `budget log` "
-                "(one small parquet file per append under BUDGET_AUDIT_DIR/day=YYYY-MM-DD/).",
+    "budget_control_loop_ticks",
+    description="Slot spends as the solar tracker's control loop appends them (BudgetAuditLog.log_slot "
+                "or `compliance-pipeline budget log`): one small parquet file per append under "
+                "BUDGET_AUDIT_DIR/day=YYYY-MM-DD/.",
+    **DOMAIN.asset(AUDIT_LOG),
 )
 
 
@@ -27,9 +33,11 @@ def _window_days(context: dg.AssetExecutionContext) -> list[date]:
     return [first + timedelta(days=i) for i in range((window.end.date() - first).days)]
 
 
-@dg.asset(partitions_def=DAILY, group_name=GROUP, deps=[control_loop_ticks], kinds={"parquet"})
+@dg.asset(partitions_def=DAILY, **DOMAIN.asset(AUDIT_LOG), deps=[control_loop_ticks],
+          backfill_policy=dg.BackfillPolicy.single_run())
 def budget_audit_log(context: dg.AssetExecutionContext, budget_audit: BudgetAuditResource) -> dg.MaterializeResult:
-    """The day's parquet ticks compacted into one file, atomically (readers see every row once)."""
+    """The day's slot spends compacted into one parquet file, atomically (readers see every row
+    once). A backfill compacts its whole range in one run."""
     log = budget_audit.get()
     results = [log.compact_day(day) for day in _window_days(context)]
     rows = [{"day": r.day, "files_before": r.files_before, "files_after": r.files_after, "rows": r.rows,
@@ -40,14 +48,18 @@ def budget_audit_log(context: dg.AssetExecutionContext, budget_audit: BudgetAudi
         "files_after": dg.MetadataValue.int(sum(r.files_after for r in results)),
         "bytes": dg.MetadataValue.int(sum(r.bytes_after for r in results)),
         "path": dg.MetadataValue.path(str(log.path)),
-        "compaction": dg.MetadataValue.md(markdown_table(rows)),
+        "compaction": rows_table(rows, COMPACTION_COLUMNS),
+        # row_count: the rows of the run's day(s), as count(*) over their parquet files.
+        **materialization_metadata(AUDIT_LOG, sum(r.rows for r in results)),
     })
 
 
-@dg.asset(partitions_def=DAILY, group_name=GROUP, deps=[budget_audit_log], kinds={"duckdb", "sql"})
+@dg.asset(partitions_def=DAILY, **DOMAIN.asset(DAILY_SUMMARY), deps=[budget_audit_log],
+          backfill_policy=dg.BackfillPolicy.single_run())
 def budget_daily_summary(context: dg.AssetExecutionContext, budget_audit: BudgetAuditResource,
                          warehouse: WarehouseResource) -> dg.MaterializeResult:
-    """Seed 001's daily_summary per day, stored in the warehouse table budget_daily_summary."""
+    """Per day: slots, energy given up (kWh), interventions, largest offset and the budget left,
+    stored in budget_daily_summary. A backfill summarizes its whole range in one run."""
     log = budget_audit.get()
     days = _window_days(context)
     found = {a.day: a for a in log.day_aggregates(days[0], days[-1])}
@@ -61,15 +73,18 @@ def budget_daily_summary(context: dg.AssetExecutionContext, budget_audit: Budget
         "interventions": dg.MetadataValue.int(sum(s.get("interventions", 0) for s in summaries)),
         "max_offset_deg": dg.MetadataValue.float(float(max(s.get("max_offset_deg", 0.0) for s in summaries))),
         "budget_remaining_kwh": dg.MetadataValue.float(float(last.get("budget_remaining_kwh", 0.0))),
-        "summary": dg.MetadataValue.md(markdown_table(summaries, DAY_COLUMNS)),
+        "summary": rows_table(summaries, DAY_COLUMNS),
+        **materialized(warehouse.get(), DAILY_SUMMARY, {"day": (days[0], days[-1])}),
     })
 
 
-@dg.asset(partitions_def=WEEKLY, group_name=GROUP, deps=[budget_audit_log], check_specs=[CHECK_SPEC],
-          kinds={"duckdb", "sql"})
+@dg.asset(partitions_def=WEEKLY, **DOMAIN.asset(WEEKLY_REPORT), deps=[budget_audit_log],
+          check_specs=[CHECK_SPEC])
 def budget_weekly_report(context: dg.AssetExecutionContext, budget_audit: BudgetAuditResource,
                          warehouse: WarehouseResource) -> dg.MaterializeResult:
-    """Seed 001's weekly_report for the week's own rows, and cumulative to the week's end (the check)."""
+    """The week's energy sacrifice (Monday to Sunday) and the annual projection from all data up to
+    the week's end, against the ceiling (BUDGET_MAX_ENERGY_REDUCTION_PCT of capacity x 6 h x 365);
+    the check budget_within_annual_ceiling judges the projection."""
     log = budget_audit.get()
     week_start = context.partition_time_window.start.date()
     week_end = week_start + timedelta(days=6)
@@ -83,7 +98,7 @@ def budget_weekly_report(context: dg.AssetExecutionContext, budget_audit: Budget
     scopes = [{"scope": name, **report} for name, report in (("week", week), ("to_date", to_date))]
     return dg.MaterializeResult(
         metadata={
-            # Plotted across partitions: the seed's cumulative projection and the week's own spend.
+            # Plotted across partitions: the cumulative projection and the week's own spend.
             "projected_annual_kwh": dg.MetadataValue.float(float(to_date.get("projected_annual_kwh", 0.0))),
             "utilization_pct": dg.MetadataValue.float(float(to_date.get("utilization_pct", 0.0))),
             "total_cost_kwh": dg.MetadataValue.float(float(week.get("total_cost_kwh", 0.0))),
@@ -91,8 +106,9 @@ def budget_weekly_report(context: dg.AssetExecutionContext, budget_audit: Budget
             "week_utilization_pct": dg.MetadataValue.float(float(week.get("utilization_pct", 0.0))),
             "ceiling_kwh": dg.MetadataValue.float(log.settings.ceiling_kwh),
             "compliant": dg.MetadataValue.bool(bool(to_date.get("compliant", True))),
-            "report": dg.MetadataValue.md(markdown_table(scopes, ["scope", *storage.REPORT_FIELDS])),
-            "days": dg.MetadataValue.md(markdown_table(days, DAY_COLUMNS)),
+            "report": rows_table(scopes, WEEKLY_REPORT.pick("scope", *storage.REPORT_FIELDS)),
+            "days": rows_table(days, DAY_COLUMNS),
+            **materialized(warehouse.get(), WEEKLY_REPORT, {"week_start": week_start}),
         },
         check_results=[ceiling_check_result(to_date)],
     )

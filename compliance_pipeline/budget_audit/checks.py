@@ -1,4 +1,4 @@
-"""Asset check budget_within_annual_ceiling: the seed's projection against the annual ceiling.
+"""Asset check budget_within_annual_ceiling: the annual projection against the ceiling.
 
 It runs inside each budget_weekly_report materialization (declared as a check spec on the asset),
 so it always judges that partition's own figures.
@@ -15,7 +15,7 @@ ASSET_NAME = "budget_weekly_report"
 
 CHECK_SPEC = dg.AssetCheckSpec(
     CHECK_NAME, asset=ASSET_NAME,
-    description="Projected annual energy sacrifice (seed formula, all data to the week's end) stays "
+    description="Projected annual energy sacrifice (daily average of all data to the week's end x 365) stays "
                 "within the ceiling: ERROR above it, WARN from 80% utilization.",
 )
 

@@ -10,15 +10,15 @@ from compliance_pipeline.errors import InputError
 
 
 def register(sub) -> None:
-    budget = sub.add_parser("budget", help="budget audit log and the seed 001 rollups")
+    budget = sub.add_parser("budget", help="budget audit log and its daily and weekly rollups")
     commands = budget.add_subparsers(dest="budget_command", required=True)
     log = commands.add_parser("log", help="append JSON lines of SlotRecord fields from stdin (all or nothing)")
     log.add_argument("--batch-id", help="a retry with the same id appends nothing if the batch was appended "
                                         "(remembered 7 days)")
     log.set_defaults(func=_log)
-    report = commands.add_parser("report", help="weekly rollup report over the whole log (seed --report)")
+    report = commands.add_parser("report", help="weekly rollup report over the whole log")
     report.set_defaults(func=_report)
-    daily = commands.add_parser("daily", help="one day's summary (seed --daily)")
+    daily = commands.add_parser("daily", help="one day's summary")
     daily.add_argument("day", help="YYYY-MM-DD")
     daily.set_defaults(func=_daily)
 

@@ -2,6 +2,8 @@
 
 import dagster as dg
 
+from compliance_pipeline.catalog import with_code_references
+
 from compliance_pipeline.budget_audit.assets import (
     budget_audit_log,
     budget_daily_summary,
@@ -13,7 +15,7 @@ from compliance_pipeline.budget_audit.resources import BudgetAuditResource
 from compliance_pipeline.budget_audit.schedules import weekly_budget_report_schedule
 
 defs = dg.Definitions(
-    assets=[control_loop_ticks, budget_audit_log, budget_daily_summary, budget_weekly_report],
+    assets=with_code_references([control_loop_ticks, budget_audit_log, budget_daily_summary, budget_weekly_report]),
     jobs=[weekly_budget_report_job],
     schedules=[weekly_budget_report_schedule],
     resources={"budget_audit": BudgetAuditResource()},

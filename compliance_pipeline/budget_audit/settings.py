@@ -1,4 +1,4 @@
-"""Budget settings from the environment (CONTRACT.md): capacity, annual ceiling %, log folder."""
+"""Budget settings from the environment (docs/reference.md): capacity, annual ceiling %, log folder."""
 
 from __future__ import annotations
 

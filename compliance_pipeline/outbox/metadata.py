@@ -5,7 +5,8 @@ from __future__ import annotations
 import dagster as dg
 
 from compliance_pipeline.outbox.report import DeliveryReport
-from compliance_pipeline.ui import markdown_table
+from compliance_pipeline.outbox.tables import OUTBOX
+from compliance_pipeline.ui import rows_table
 
 
 def delivery_metadata(report: DeliveryReport) -> dict[str, dg.MetadataValue]:
@@ -15,6 +16,8 @@ def delivery_metadata(report: DeliveryReport) -> dict[str, dg.MetadataValue]:
         **{f"this_run_{k}": dg.MetadataValue.int(v) for k, v in report.attempted.items()},
         **{f"outbox_{k}": dg.MetadataValue.int(v) for k, v in report.outbox.items()},
         "oldest_pending_created_at": dg.MetadataValue.text(oldest.isoformat() if oldest else "none"),
-        "failed_messages": dg.MetadataValue.md(markdown_table(
-            [{"id": m.id, "key": m.message_key, "error": m.last_error} for m in report.failed])),
+        "failed_messages": rows_table(
+            [{"id": m.id, "message_key": m.message_key, "last_attempt_at": m.last_attempt_at,
+              "last_error": m.last_error} for m in report.failed],
+            OUTBOX.pick("id", "message_key", "last_attempt_at", "last_error")),
     }

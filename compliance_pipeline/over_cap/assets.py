@@ -5,21 +5,14 @@ from datetime import datetime, timezone
 import dagster as dg
 from pydantic import Field
 
+from compliance_pipeline.catalog import materialized
 from compliance_pipeline.over_cap import apply
 from compliance_pipeline.over_cap.metadata import report_metadata
+from compliance_pipeline.over_cap.tables import DOMAIN, PLAN_ITEM, SOURCE_TABLES
 from compliance_pipeline.warehouse.resource import WarehouseResource
 
-GROUP = "over_cap"
-SOURCE_TABLES = {
-    "opportunity": "Opportunities (opportunity_id is the UUID used to scope a remediation).",
-    "payment_unit": "Payment units with worker amount and org_amount (minor units).",
-    "opportunity_access": "A worker's access to an opportunity; suspended, payment_accrued.",
-    "opportunity_claim_limit": "max_visits per (access, payment unit): counted in completed works.",
-    "completed_work": "One earned payment unit; status, date_created, saved accruals.",
-    "user_visit": "Deliver-unit submissions; several may make up one completed work.",
-}
-source_specs = [dg.AssetSpec(key=name, description=text, group_name=GROUP)
-                for name, text in SOURCE_TABLES.items()]
+GROUP = DOMAIN.group
+source_specs = [DOMAIN.source(table.name, table) for table in SOURCE_TABLES]
 
 
 class PlanConfig(dg.Config):
@@ -28,11 +21,13 @@ class PlanConfig(dg.Config):
 
 
 @dg.asset(
-    group_name=GROUP,
+    **DOMAIN.asset(PLAN_ITEM),
     deps=[spec.key for spec in source_specs],
-    description="Which completed works (and their visits) are over their claim limit, and the "
-                "projected accrual drop. Stored with plan_id = digest of its content; apply it "
-                "with the remediate_over_cap_visits job (plan_id) or `over-cap apply`.",
+    description="The reviewable remediation plan: which completed works (and their visits) health "
+                "workers were approved for past their claim limit, and how much their accrued "
+                "payments would drop. Stored under plan_id (a digest of its content, rows in "
+                "over_cap_plan_item); apply exactly this plan with the remediate_over_cap_visits job "
+                "(run config plan_id) or `compliance-pipeline over-cap apply --plan-id`.",
 )
 def over_cap_visit_plan(context: dg.AssetExecutionContext, config: PlanConfig,
                         warehouse: WarehouseResource) -> dg.MaterializeResult:
@@ -40,4 +35,6 @@ def over_cap_visit_plan(context: dg.AssetExecutionContext, config: PlanConfig,
                            now=datetime.now(timezone.utc))
     report = apply.report(plan, run_id=None, dry_run=True, applied=False)
     context.log.info(f"plan {plan.plan_id}: {report['message']}")
-    return dg.MaterializeResult(metadata=report_metadata(report))
+    return dg.MaterializeResult(metadata={
+        **report_metadata(report),
+        **materialized(warehouse.get(), PLAN_ITEM, {"plan_id": plan.plan_id})})

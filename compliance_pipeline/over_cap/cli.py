@@ -10,7 +10,7 @@ from compliance_pipeline.warehouse import Warehouse
 
 
 def register(sub) -> None:
-    over_cap = sub.add_parser("over-cap", help="over-cap visit remediation (seed 002)")
+    over_cap = sub.add_parser("over-cap", help="over-cap visit remediation: plan, apply, undo")
     commands = over_cap.add_subparsers(dest="over_cap_command", required=True)
 
     plan = commands.add_parser("plan", help="dry run: derive, store and print the plan")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dagster as dg
 
-from compliance_pipeline.ui import markdown_table
+from compliance_pipeline.ui import rows_table
 
 ACCESS_COLUMNS = ["access_id", "user_id", "completed_works", "visits", "worker_before",
                   "worker_after", "worker_drop", "org_before", "org_after", "org_drop"]
@@ -20,9 +20,8 @@ def report_metadata(report: dict) -> dict:
         "message": dg.MetadataValue.text(report["message"]),
         "dry_run": dg.MetadataValue.bool(report["dry_run"]),
         "nothing_to_do": dg.MetadataValue.bool(report["nothing_to_do"]),
-        "per_access": dg.MetadataValue.md(markdown_table(report["per_access"], ACCESS_COLUMNS)),
-        "skipped_suspended": dg.MetadataValue.md(
-            markdown_table(report["skipped_suspended"], ACCESS_COLUMNS)),
+        "per_access": rows_table(report["per_access"], ACCESS_COLUMNS),
+        "skipped_suspended": rows_table(report["skipped_suspended"], ACCESS_COLUMNS),
     }
     metadata.update({name: dg.MetadataValue.int(int(report[name])) for name in _COUNTS})
     if report.get("run_id"):

@@ -48,7 +48,10 @@ def test_day_materialization_shows_outcomes_and_is_idempotent(warehouse):
     meta = metadata_of(result, "access_stimulation_flags")
     assert meta["flagged"].value == 1 and meta["max_ratio"].value == 8.0
     assert meta["outcomes"].data == {"flagged": 1, "cooldown": 1, "below_threshold": 1, "no_orig_traffic": 1}
-    assert "| 1 | flagged | 4.5 | 4500 | 1000 |" in meta["flagged_and_cooldown"].value
+    rows = [record.data for record in meta["flagged_and_cooldown"].records]
+    assert {"profile_id": 1, "reason": "flagged", "ratio": 4.5, "term_minutes": 4500,
+            "orig_minutes": 1000, "last_flagged_at": None} in rows
+    assert "reason" in [column.name for column in meta["flagged_and_cooldown"].schema.columns]
     assert metadata_of(result, "traffic_six_month_aggregates")["profiles"].value == 4
     once = table_snapshot(warehouse)
     assert materialize_day(warehouse).success
@@ -79,7 +82,7 @@ def test_blocking_check_names_bad_rows_and_stops_the_flags(warehouse):
     assert check.metadata["negative_minutes_rows"].value == 1
     assert check.metadata["unknown_profile_rows"].value == 1
     assert "negative_minutes (1)" in check.description and "unknown_profile (1)" in check.description
-    assert "| 99 |" in check.metadata["unknown_profile"].value
+    assert 99 in [record.data.get("profile_id") for record in check.metadata["unknown_profile"].records]
     assert not [e for e in result.get_asset_materialization_events()
                 if e.asset_key.path[-1] == "access_stimulation_flags"]
     with warehouse.connect() as conn:

@@ -28,7 +28,9 @@ def test_plan_asset_stores_plan_and_shows_totals_and_per_access_table(warehouse)
     metadata = result.asset_materializations_for_node("over_cap_visit_plan")[0].metadata
     assert metadata["completed_works"].value == 2 and metadata["visits"].value == 4
     assert metadata["worker_accrual_drop"].value == 2000
-    assert "| access_id | user_id |" in metadata["per_access"].value
+    per_access = metadata["per_access"]
+    assert [c.name for c in per_access.schema.columns][:2] == ["access_id", "user_id"]
+    assert sum(record.data["completed_works"] for record in per_access.records) == 2
     with warehouse.connect() as conn:
         stored = conn.scalar("SELECT completed_works FROM over_cap_plan WHERE plan_id = ?",
                              (metadata["plan_id"].value,))

@@ -1,4 +1,4 @@
-"""The source tables of CONTRACT.md §2, with the seeds' own names and columns."""
+"""The source tables, with the names and columns the original systems use (docs/reference.md)."""
 
 VERSION = 1
 
