@@ -71,6 +71,7 @@ def test_every_asset_is_owned_tagged_typed_and_documents_its_real_columns(wareho
 
 DAY = date(2026, 3, 15)
 WEEK = date(2026, 3, 9)  # the Monday of DAY's week
+MONTH = date(2026, 2, 1)
 
 
 def _expected_rows(conn, asset: str, metadata: dict, budget_dir) -> int:
@@ -81,6 +82,7 @@ def _expected_rows(conn, asset: str, metadata: dict, budget_dir) -> int:
         "access_stimulation_flags": ("access_stim_evaluations WHERE as_of = ?", [as_of]),
         "budget_daily_summary": ("budget_daily_summary WHERE day = ?", [DAY]),
         "budget_weekly_report": ("budget_weekly_report WHERE week_start = ?", [WEEK]),
+        "access_stimulation_monthly_status": ("access_stim_monthly_status WHERE month = ?", [MONTH]),
         "over_cap_visit_plan": ("over_cap_plan_item WHERE plan_id = ?",
                                 [metadata["plan_id"].value if "plan_id" in metadata else None]),
         "alert_evaluation": ("alert_events", []),
@@ -109,6 +111,7 @@ def test_materializations_carry_table_name_and_row_count_equal_to_count(warehous
         for partition, names in ((DAY.isoformat(), ["traffic_six_month_aggregates", "access_stimulation_flags",
                                                     "budget_audit_log", "budget_daily_summary"]),
                                  (WEEK.isoformat(), ["budget_weekly_report"]),
+                                 (MONTH.isoformat(), ["access_stimulation_monthly_status"]),
                                  (None, ["over_cap_visit_plan", "alert_evaluation", "alert_webhook_delivery",
                                          "erpnext_todo_delivery"])):
             result = dg.materialize(list(defs.assets), selection=names, partition_key=partition,
@@ -116,7 +119,8 @@ def test_materializations_carry_table_name_and_row_count_equal_to_count(warehous
             for event in result.get_asset_materialization_events():
                 seen[event.asset_key.to_user_string()] = event.materialization.metadata
     assert set(seen) == {"traffic_six_month_aggregates", "access_stimulation_flags", "budget_audit_log",
-                         "budget_daily_summary", "budget_weekly_report", "over_cap_visit_plan",
+                         "budget_daily_summary", "budget_weekly_report", "access_stimulation_monthly_status",
+                         "over_cap_visit_plan",
                          "alert_evaluation", "alert_webhook_delivery", "erpnext_todo_delivery"}
     with warehouse.connect() as conn:
         for asset, metadata in seen.items():

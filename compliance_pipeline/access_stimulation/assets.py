@@ -7,13 +7,13 @@ import dagster as dg
 from pydantic import Field
 
 from compliance_pipeline.access_stimulation import checks, core, monitor, sums
-from compliance_pipeline.access_stimulation.tables import AGGREGATES, DOMAIN, EVALUATIONS, PROFILES, STUDIES
 from compliance_pipeline.access_stimulation.erpnext import ERPNextResource, deliver_todos
+from compliance_pipeline.access_stimulation.tables import AGGREGATES, DOMAIN, EVALUATIONS, PROFILES, STUDIES
 from compliance_pipeline.catalog import materialized
-from compliance_pipeline.ui import rows_table
 from compliance_pipeline.outbox.metadata import delivery_metadata
 from compliance_pipeline.outbox.tables import OUTBOX
 from compliance_pipeline.partitions import DAILY
+from compliance_pipeline.ui import rows_table
 from compliance_pipeline.warehouse.resource import WarehouseResource
 
 GROUP = DOMAIN.group

@@ -7,20 +7,21 @@ from pydantic import Field
 
 from compliance_pipeline.access_stimulation import monthly_core as core
 from compliance_pipeline.access_stimulation import monthly_pass
-from compliance_pipeline.access_stimulation.assets import GROUP, source_profiles, source_studies
+from compliance_pipeline.access_stimulation.assets import source_profiles, source_studies
+from compliance_pipeline.access_stimulation.tables import AGREEMENTS, DOMAIN, MONTHLY_STATUS
 from compliance_pipeline.automation import schedule_status
+from compliance_pipeline.catalog import materialized
 from compliance_pipeline.partitions import MONTHLY
-from compliance_pipeline.ui import markdown_table
+from compliance_pipeline.ui import rows_table
 from compliance_pipeline.warehouse.resource import WarehouseResource
 
 ASSET_NAME = "access_stimulation_monthly_status"
 
-source_agreements = dg.AssetSpec(
-    "access_revenue_sharing_agreements", group_name=GROUP,
-    description="Source: access revenue sharing agreements per profile (counterparty, starts_on, ends_on "
-                "inclusive, NULL = open-ended): the (bbb)(1)(i) condition.")
+source_agreements = DOMAIN.source("access_revenue_sharing_agreements", AGREEMENTS)
 
 _DEFAULTS = core.MonthlySettings()
+SHOWN_COLUMNS = ["profile_id", "class", "state", "ratio", "term_minutes", "orig_minutes", "bases",
+                 "engaged_since", "months_below", "notice_due_on", "exited"]
 
 
 class MonthlyStatusConfig(dg.Config):
@@ -51,7 +52,7 @@ class MonthlyStatusConfig(dg.Config):
 @dg.asset(
     name=ASSET_NAME,
     partitions_def=MONTHLY,
-    group_name=GROUP,
+    **DOMAIN.asset(MONTHLY_STATUS),
     # The state carries month to month: each month depends on the one before, so a backfill
     # runs the months in order and equals the same months run one by one.
     deps=[source_profiles, source_studies, source_agreements,
@@ -78,7 +79,8 @@ def access_stimulation_monthly_status(context: dg.AssetExecutionContext, config:
         "dry_run": dg.MetadataValue.bool(config.dry_run),
         **{name: dg.MetadataValue.int(n) for name, n in result.counts().items()},
         **{name: dg.MetadataValue.int(n) for name, n in result.written.items()},
-        "engaged_and_exited": dg.MetadataValue.md(markdown_table(shown)),
+        "engaged_and_exited": rows_table(shown, SHOWN_COLUMNS),
+        **materialized(warehouse.get(), MONTHLY_STATUS, {"month": month}),
     })
 
 

@@ -3,7 +3,6 @@
 import dagster as dg
 
 from compliance_pipeline.catalog import with_code_references
-
 from compliance_pipeline.over_cap.assets import over_cap_visit_plan, source_specs
 from compliance_pipeline.over_cap.jobs import remediate_over_cap_visits
 

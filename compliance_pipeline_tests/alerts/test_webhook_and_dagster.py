@@ -58,7 +58,7 @@ def test_materializing_evaluation_then_delivery_reports_counts(warehouse):
         assert evaluation["readings_processed"].value == 3
         assert evaluation["skipped_missing_value"].value == 1
         assert evaluation["events_opened"].value == 1
-        assert "u1" in evaluation["active_alerts"].value
+        assert [r.data["unit_id"] for r in evaluation["active_alerts"].records] == ["u1"]
         delivery = result.asset_materializations_for_node("alert_webhook_delivery")[0].metadata
         assert delivery["this_run_sent"].value == 1 and len(stub.requests) == 1
         checks = result.get_asset_check_evaluations()
