@@ -17,6 +17,7 @@ SNAPSHOTS = table(
     ("lpeak", _LEVEL, "Peak level."),
     ("ln1", _LEVEL, "First statistical level (e.g. L10)."),
     ("ln2", _LEVEL, "Second statistical level (e.g. L90)."),
+    ("arrival_id", "BIGINT", "Set on insert, grows with arrival: a pass reads only what arrived since the last."),
 )
 RULES = table(
     "alert_rules", "Threshold rules per unit; edit them with `compliance-pipeline alerts rules ...`.",
@@ -66,6 +67,7 @@ STATE = table(
     ("readings_seen", "BIGINT", "Readings of the unit up to the watermark when last written."),
     ("late_total", "BIGINT", "Readings that arrived behind the watermark (never evaluated)."),
     ("updated_at", "TIMESTAMPTZ", "When the state was last written."),
+    ("arrival_cursor", "BIGINT", "Snapshots with a lower arrival_id have been read."),
 )
 
 SOURCE_TABLES = (SNAPSHOTS, RULES)

@@ -18,4 +18,6 @@ OUTBOX = table(
     ("sent_at", "TIMESTAMPTZ", "When the receiver accepted it."),
     ("remote_ref", "TEXT", "The receiver's id for it (e.g. the ERPNext ToDo name)."),
     ("last_error", "TEXT", "The last failure (HTTP status and body, or network error)."),
+    ("claimed_until", "TIMESTAMPTZ", "A delivery pass holds the message until then (so no two send it)."),
+    ("claimed_by", "TEXT", "The delivery pass holding it."),
 )
