@@ -25,6 +25,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from datetime import date, timedelta
 from fractions import Fraction
+from functools import lru_cache
 from typing import NamedTuple
 
 from compliance_pipeline.errors import InputError
@@ -225,19 +226,29 @@ def agreements_in_force(agreements: Sequence[Agreement], month: date) -> list[Ag
     return [a for a in agreements if a.starts_on <= last and (a.ends_on is None or a.ends_on >= first)]
 
 
-def decide(profile_id: int, carrier_class: str, month: date, traffic: Traffic, year_ago: Traffic,
-           before: Sequence[Traffic], agreements: Sequence[Agreement], previous: Carried,
-           settings: MonthlySettings, *, limits: _Thresholds | None = None,
-           with_evidence: bool = True) -> MonthStatus:
-    """One profile's status for `month`. before: the traffic of the two months before (oldest first)."""
-    limits = limits or thresholds(settings)
+class _Assessment(NamedTuple):
+    in_force: list[Agreement]
+    ratio_3: bool
+    growth: bool
+    agreement_trigger: bool
+    clec_trigger: bool | None
+    ror_trigger: bool | None
+    period_term: int | None
+    period_orig: int | None
+    ratio_trigger: bool
+    carried: Carried
+
+
+def _assess(carrier_class: str, month: date, traffic: Traffic, year_ago: Traffic, before: Sequence[Traffic],
+            agreements: Sequence[Agreement], previous: Carried, settings: MonthlySettings,
+            limits: _Thresholds) -> _Assessment:
+    """The triggers of the month and the state it hands on (all a replayed month needs)."""
     term, orig = traffic.term, traffic.orig
     in_force = agreements_in_force(agreements, month) if agreements else []
-    has_agreement = bool(in_force)
     ratio_3 = _at_least(term, orig, limits.agreement)
     growth = (_grew_more_than(term, year_ago.term, limits.growth)
               or _grew_more_than(orig, year_ago.orig, limits.growth))
-    agreement_trigger = has_agreement and (ratio_3 or growth)
+    agreement_trigger = bool(in_force) and (ratio_3 or growth)
     period_term = period_orig = None
     if carrier_class == CLEC:
         clec_trigger, ror_trigger = _at_least(term, orig, limits.clec), None
@@ -251,22 +262,36 @@ def decide(profile_id: int, carrier_class: str, month: date, traffic: Traffic, y
         ratio_trigger = ror_trigger
         below = not _at_least(term, orig, limits.ror) and term < minimum  # (bbb)(4)
     months_below = previous.months_below + 1 if below else 0
-    basis_agreement = agreement_trigger or (previous.basis_agreement and has_agreement)
+    basis_agreement = agreement_trigger or (previous.basis_agreement and bool(in_force))
     basis_ratio = ratio_trigger or (previous.basis_ratio and months_below < settings.exit_consecutive_months)
     engaged = basis_agreement or basis_ratio
-    newly, exited = engaged and not previous.engaged, previous.engaged and not engaged
-    engaged_since = (month if newly else previous.engaged_since) if engaged else None
-    may_exit = _may_exit(month, basis_agreement, basis_ratio, months_below, in_force, settings) if engaged else None
+    engaged_since = ((month if not previous.engaged else previous.engaged_since) if engaged else None)
+    return _Assessment(in_force, ratio_3, growth, agreement_trigger, clec_trigger, ror_trigger, period_term,
+                       period_orig, ratio_trigger,
+                       Carried(engaged, basis_agreement, basis_ratio, months_below, engaged_since))
+
+
+def decide(profile_id: int, carrier_class: str, month: date, traffic: Traffic, year_ago: Traffic,
+           before: Sequence[Traffic], agreements: Sequence[Agreement], previous: Carried,
+           settings: MonthlySettings, *, limits: _Thresholds | None = None,
+           with_evidence: bool = True) -> MonthStatus:
+    """One profile's status for `month`. before: the traffic of the two months before (oldest first)."""
+    a = _assess(carrier_class, month, traffic, year_ago, before, agreements, previous, settings,
+                limits or thresholds(settings))
+    term, orig, now = traffic.term, traffic.orig, a.carried
+    newly, exited = now.engaged and not previous.engaged, previous.engaged and not now.engaged
+    may_exit = (_may_exit(month, now.basis_agreement, now.basis_ratio, now.months_below, a.in_force, settings)
+                if now.engaged else None)
     notice_due = month_end(month) + timedelta(days=settings.notice_days) if newly else None
     status = MonthStatus(
         month, profile_id, carrier_class, term, orig, traffic.term_source, traffic.orig_source,
         term / orig if orig > 0 else None, year_ago.term, year_ago.orig,
         _growth_pct(term, year_ago.term), _growth_pct(orig, year_ago.orig),
-        has_agreement, agreement_trigger, clec_trigger, ror_trigger, period_term, period_orig,
-        ENGAGED if engaged else NOT_ENGAGED, basis_agreement, basis_ratio, engaged_since, months_below,
-        may_exit, newly, exited, notice_due, None)
-    if with_evidence and (engaged or exited or agreement_trigger or ratio_trigger or growth):
-        status = status._replace(evidence=evidence(status, before, in_force, ratio_3, growth, settings))
+        bool(a.in_force), a.agreement_trigger, a.clec_trigger, a.ror_trigger, a.period_term, a.period_orig,
+        ENGAGED if now.engaged else NOT_ENGAGED, now.basis_agreement, now.basis_ratio, now.engaged_since,
+        now.months_below, may_exit, newly, exited, notice_due, None)
+    if with_evidence and (now.engaged or exited or a.agreement_trigger or a.ratio_trigger or a.growth):
+        status = status._replace(evidence=evidence(status, before, a.in_force, a.ratio_3, a.growth, settings))
     return status
 
 
@@ -340,21 +365,27 @@ def _ratio_basis(carrier_class: str) -> str:
 # -- a profile's history, month by month ------------------------------------------------------
 
 def replay(profile_id: int, carrier_class: str, history: Mapping[date, Traffic], agreements: Sequence[Agreement],
-           first: date, last: date, settings: MonthlySettings) -> MonthStatus:
+           first: date, last: date, settings: MonthlySettings, *, limits: _Thresholds | None = None) -> MonthStatus:
     """Every month from `first` to `last` in order, from a fresh state; returns `last`'s status.
     A month computed this way equals the same months run one by one (the carried state and the
     traffic are the same)."""
-    limits = thresholds(settings)
-    carried = FRESH
-    status = None
-    for month in months_between(first, last):
-        get = history.get
-        status = decide(profile_id, carrier_class, month, get(month, NO_TRAFFIC),
-                        get(add_months(month, -12), NO_TRAFFIC),
-                        [get(add_months(month, -2), NO_TRAFFIC), get(add_months(month, -1), NO_TRAFFIC)],
-                        agreements, carried, settings, limits=limits, with_evidence=month == last)
-        carried = status.carried()
-    return status
+    limits = limits or thresholds(settings)
+    carried, get = FRESH, history.get
+    steps = _steps(first, last)
+    for month, year_ago, two_back, one_back in steps[:-1]:
+        carried = _assess(carrier_class, month, get(month, NO_TRAFFIC), get(year_ago, NO_TRAFFIC),
+                          (get(two_back, NO_TRAFFIC), get(one_back, NO_TRAFFIC)), agreements, carried, settings,
+                          limits).carried
+    month, year_ago, two_back, one_back = steps[-1]
+    return decide(profile_id, carrier_class, month, get(month, NO_TRAFFIC), get(year_ago, NO_TRAFFIC),
+                  (get(two_back, NO_TRAFFIC), get(one_back, NO_TRAFFIC)), agreements, carried, settings,
+                  limits=limits)
+
+
+@lru_cache(maxsize=64)
+def _steps(first: date, last: date) -> tuple[tuple[date, date, date, date], ...]:
+    """(month, a year before, two before, one before) for each month: shared by every profile's replay."""
+    return tuple((m, add_months(m, -12), add_months(m, -2), add_months(m, -1)) for m in months_between(first, last))
 
 
 def first_month(history: Mapping[date, Traffic], agreements: Sequence[Agreement], last: date) -> date:

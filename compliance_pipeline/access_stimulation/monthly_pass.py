@@ -85,7 +85,7 @@ def decide_month(conn: Connection, month: date, settings: core.MonthlySettings) 
         else:
             past = {**history.get(pid, {}), month: this}
             statuses.append(core.replay(pid, carrier_class, past, mine, core.first_month(past, mine, month),
-                                        month, settings))
+                                        month, settings, limits=limits))
     return statuses
 
 

@@ -25,8 +25,17 @@ STATUS_COLUMNS = tuple(f for f in core.MonthStatus._fields if f != "evidence") +
 
 _TERM = "COALESCE(interstate_terminating_minutes, retail_minutes)"
 _ORIG = "COALESCE(interstate_originating_minutes, wholesale_minutes)"
+
+
+
+def _source(tagged: str) -> str:
+    """Which minutes a month used for one direction, from the count of tagged studies."""
+    return (f"CASE WHEN count({tagged}) = 0 THEN '{core.PROXY}' WHEN count({tagged}) = count(*)"
+            f" THEN '{core.INTERSTATE}' ELSE '{core.MIXED}' END")
+
+
 _SUMS = f"""CAST(COALESCE(SUM({_TERM}), 0) AS BIGINT), CAST(COALESCE(SUM({_ORIG}), 0) AS BIGINT),
-           count(*), count(interstate_terminating_minutes), count(interstate_originating_minutes),
+           {_source("interstate_terminating_minutes")}, {_source("interstate_originating_minutes")},
            count(*) FILTER (WHERE {_TERM} < 0 OR {_ORIG} < 0)"""
 
 
@@ -39,19 +48,16 @@ def active_profiles(conn: Connection) -> list[tuple[int, str]]:
         "SELECT id, carrier_class FROM cdr_ingestion_profiles WHERE active ORDER BY id")]
 
 
-def _traffic_rows(rows: Iterable[tuple], label: str) -> dict:
-    """{key: Traffic} from (key..., term, orig, studies, term_tagged, orig_tagged, negative) rows;
-    negative minutes are refused, naming the profiles (they would shrink a ratio silently)."""
-    found, bad = {}, []
-    for *key, term, orig, studies, term_tagged, orig_tagged, negative in rows:
-        key = tuple(key) if len(key) > 1 else key[0]
-        if negative:
-            bad.append(f"profile {key if not isinstance(key, tuple) else key[0]}: {negative} studies")
-        found[key] = core.Traffic(int(term), int(orig), core.source_of(studies, term_tagged),
-                                  core.source_of(studies, orig_tagged))
+def _traffic_rows(rows: list[tuple], label: str) -> dict:
+    """{key: Traffic} from (key..., term, orig, term_source, orig_source, negative) rows; negative
+    minutes are refused, naming the profiles (they would shrink a ratio silently)."""
+    bad = [f"profile {row[0]}: {row[-1]} studies" for row in rows if row[-1]]
     if bad:
         raise InputError(f"cdr_traffic_studies has negative minutes in {label}: {', '.join(bad[:20])}")
-    return found
+    new, make = tuple.__new__, core.Traffic
+    if rows and len(rows[0]) == 6:
+        return {row[0]: new(make, row[1:5]) for row in rows}
+    return {(row[0], row[1]): new(make, row[2:6]) for row in rows}
 
 
 def month_traffic(conn: Connection, month: date, profile_ids: list[int] | None = None) -> dict[int, core.Traffic]:
@@ -62,7 +68,7 @@ def month_traffic(conn: Connection, month: date, profile_ids: list[int] | None =
         sql += " AND profile_id = ANY(?)"
         params.append(profile_ids)
     rows = conn.query(sql + " GROUP BY profile_id", params)
-    return {int(k): v for k, v in _traffic_rows(rows, core.month_label(month)).items()}
+    return _traffic_rows(rows, core.month_label(month))
 
 
 def history_traffic(conn: Connection, before: date, profile_ids: list[int] | None) -> dict[int, dict[date, core.Traffic]]:
@@ -76,7 +82,7 @@ def history_traffic(conn: Connection, before: date, profile_ids: list[int] | Non
     rows = conn.query(sql + " GROUP BY profile_id, month", params)
     history: dict[int, dict[date, core.Traffic]] = defaultdict(dict)
     for (profile_id, month), traffic in _traffic_rows(rows, f"the months before {core.month_label(before)}").items():
-        history[int(profile_id)][month] = traffic
+        history[profile_id][month] = traffic
     return history
 
 
