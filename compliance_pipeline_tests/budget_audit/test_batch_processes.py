@@ -210,3 +210,34 @@ def test_appenders_and_compactors_at_once_lose_and_double_nothing(tmp_path):
         assert log.compact_day(day).files_after <= 1
     assert log.load().sort_values(["source", "slot_index"]).reset_index(drop=True).equals(
         frame.sort_values(["source", "slot_index"]).reset_index(drop=True))
+
+
+_TEMP_CHURN = """
+import pathlib
+folder, stop = pathlib.Path(sys.argv[1]) / f"day={T0.date()}", pathlib.Path(sys.argv[2])
+print("ready", flush=True)
+count = 0
+while not stop.exists():  # what an appender does to its temp file, without the fsync
+    tmp, done = folder / f".{count}.parquet.tmp", folder / f".{count}.done"
+    tmp.write_bytes(b"x")
+    os.rename(tmp, done)
+    done.unlink()
+    count += 1
+print(count, flush=True)
+"""
+
+
+def test_compaction_beside_temp_files_being_renamed_never_trips_over_them(tmp_path):
+    log, stop = BudgetAuditLog(tmp_path / "log"), tmp_path / "stop"
+    log.log_slot(slot(0))
+    log.compact_day(T0.date())  # imports done before the race starts
+    churn = _child(_TEMP_CHURN, str(log.path), str(stop))
+    try:
+        assert churn.stdout.readline().strip() == "ready"
+        for _ in range(300):
+            log.compact_day(T0.date())  # lists the folder's temp files, some renamed under it
+    finally:
+        stop.touch()
+    out, err = churn.communicate(timeout=30)
+    assert churn.returncode == 0, err
+    assert int(out) >= 300 and len(log.load()) == 1
