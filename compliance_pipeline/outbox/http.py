@@ -84,7 +84,8 @@ class _Exchange:
             if self.expired or time.monotonic() - started > self.deadline_s:
                 raise DeadlineExceeded(f"no complete answer within {self.deadline_s:g} s")
         except (OSError, http.client.HTTPException) as exc:
-            if self.expired:
+            # The socket's own timeout (the same deadline, bounding connect) may fire just before the watchdog.
+            if self.expired or time.monotonic() - started >= self.deadline_s:
                 raise DeadlineExceeded(f"no complete answer within {self.deadline_s:g} s") from exc
             raise
         finally:
