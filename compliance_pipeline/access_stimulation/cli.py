@@ -1,19 +1,20 @@
-"""CLI: `compliance-pipeline access-stim [--dry-run] [--as-of YYYY-MM-DD]` (the seed's run_once)."""
+"""CLI: `compliance-pipeline access-stim [--dry-run] [--as-of YYYY-MM-DD]`: one evaluation pass."""
 
 from __future__ import annotations
 
-from datetime import datetime, time, timezone
+from datetime import datetime, timezone
 
-from compliance_pipeline.access_stimulation import monitor, monthly_cli
+from compliance_pipeline.access_stimulation import core, monitor, monthly_cli
 from compliance_pipeline.inputs import iso_day
 from compliance_pipeline.warehouse import Warehouse
 
 
 def _as_of(text: str | None, now: datetime) -> datetime:
-    """--as-of D evaluates at D 00:00 UTC (the window ends just before D); absent: now."""
+    """--as-of D evaluates as of the end of day D (D+1 00:00 UTC), exactly like partition D of
+    the Dagster assets; absent: now."""
     if text is None:
         return now
-    return datetime.combine(iso_day(text, "--as-of"), time(0), tzinfo=timezone.utc)
+    return core.as_of_for_partition(iso_day(text, "--as-of"))
 
 
 def handle(args) -> dict:
@@ -25,6 +26,7 @@ def handle(args) -> dict:
 def register(sub) -> None:
     p = sub.add_parser("access-stim", help="evaluate every active profile for access stimulation (47 CFR 61.3(bbb))")
     p.add_argument("--dry-run", action="store_true", help="evaluate, write nothing, report would-be flags")
-    p.add_argument("--as-of", default=None, help="evaluate at YYYY-MM-DD 00:00 UTC (default: now)")
+    p.add_argument("--as-of", default=None, help="evaluate as of the end of day YYYY-MM-DD (the next day 00:00 UTC), like that "
+                   "day's partition (default: now)")
     p.set_defaults(func=handle)
     monthly_cli.register(p)

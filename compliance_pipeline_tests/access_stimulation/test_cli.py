@@ -65,3 +65,25 @@ def test_cli_refuses_negative_minutes_naming_the_profile(warehouse_env, capsys):
     code, err = run_cli(capsys, "--as-of", "2026-03-16")
     assert code == 2 and "negative" in err and "profile 2: 1 studies" in err and "profile 1" not in err
     assert table_snapshot(warehouse_env) == before
+
+
+def test_as_of_a_day_equals_that_days_partition(warehouse_env, capsys):
+    from compliance_pipeline_tests.access_stimulation.test_dagster import materialize_day, metadata_of
+
+    load_demo(warehouse_env, seed=7, scale=1, anchor=ANCHOR)
+    code, cli = run_cli(capsys, "--dry-run", "--as-of", ANCHOR.isoformat())
+    assert code == 0
+    result = materialize_day(warehouse_env, day=ANCHOR)
+    assert result.success
+    flags = metadata_of(result, "access_stimulation_flags")
+    assert flags["as_of"].value == "2026-03-16T00:00:00+00:00"  # the end of the day
+    with warehouse_env.connect() as conn:
+        stored = {row[0]: tuple(row[1:]) for row in conn.query(
+            "SELECT profile_id, reason, term_minutes, orig_minutes FROM access_stim_evaluations")}
+    from_cli = {s["profile_id"]: (s.get("reason") or "flagged",
+                                  s.get("term_minutes", s.get("evidence", {}).get("term_minutes")),
+                                  s.get("orig_minutes", s.get("evidence", {}).get("orig_minutes")))
+                for s in cli["summaries"]}
+    assert from_cli == stored
+    assert cli["evaluated"] == flags["evaluated"].value and cli["dry_flagged"] == flags["flagged"].value
+    assert cli["dry_flagged"] >= 1
