@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Iterable
 from datetime import date, datetime, time, timezone
 
 from compliance_pipeline.access_stimulation import monthly_core as core
