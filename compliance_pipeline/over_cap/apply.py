@@ -16,7 +16,7 @@ from datetime import datetime
 
 from compliance_pipeline.errors import InputError
 from compliance_pipeline.over_cap import core, storage
-from compliance_pipeline.warehouse import Connection, Warehouse
+from compliance_pipeline.warehouse import Connection, Warehouse, locks
 
 # Called after each flipped batch with (batch number from 1, number of batches): a seam for
 # progress reporting and for tests that inject a failure mid-apply.
@@ -85,14 +85,14 @@ def remediate(warehouse: Warehouse, *, run_id: str, now: datetime, dry_run: bool
             else:
                 expected = None
                 to_lock = storage.load_plan_rows(conn, plan_id)
-        if conn.is_postgres and not dry_run:
+        if not dry_run:
             with _step("lock"):
                 _lock(conn, *to_lock, batch_size=batch_size, lock_timeout_ms=lock_timeout_ms)
         with _step("verify"):
             # Under the locks (PostgreSQL) the data cannot move any more: this is the plan we
             # apply, and it must be exactly the reviewed / freshly derived one.
             plan = expected
-            if plan is None or (conn.is_postgres and not dry_run):
+            if plan is None or (conn.others_may_write and not dry_run):
                 plan = storage.derive_plan(conn, *scope, now)
             _require_same(conn, plan_id or expected.plan_id, plan, expected)
         if not dry_run and not plan.is_empty:
@@ -126,17 +126,14 @@ def _require_same(conn: Connection, plan_id: str, current: core.Plan,
 
 def _lock(conn: Connection, access_ids: list[int], work_ids: list[int], *, batch_size: int,
           lock_timeout_ms: int) -> None:
-    """Row locks on PostgreSQL, in id order and in batches: accesses, works, their visits."""
+    """Row locks in id order and in batches: accesses, works, their visits (no-ops on DuckDB)."""
     # Wait for concurrent writers, but not forever: a timeout fails cleanly (rollback).
-    conn.execute("SELECT set_config('lock_timeout', ?, true)", (f"{int(lock_timeout_ms)}ms",))
+    conn.set_lock_timeout(lock_timeout_ms)
     for ids in core.batches(access_ids, batch_size):
-        conn.query("SELECT id FROM opportunity_access WHERE id = ANY(?) ORDER BY id FOR UPDATE",
-                   (list(ids),))
+        locks.lock_rows_for_update(conn, "opportunity_access", "id", ids)
     for ids in core.batches(work_ids, batch_size):
-        conn.query("SELECT id FROM completed_work WHERE id = ANY(?) ORDER BY id FOR UPDATE",
-                   (list(ids),))
-        conn.query("SELECT id FROM user_visit WHERE completed_work_id = ANY(?) ORDER BY id"
-                   " FOR UPDATE", (list(ids),))
+        locks.lock_rows_for_update(conn, "completed_work", "id", ids)
+        locks.lock_rows_for_update(conn, "user_visit", "completed_work_id", ids)
 
 
 def _apply(conn: Connection, plan: core.Plan, *, run_id: str, now: datetime, batch_size: int,

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from compliance_pipeline.errors import InputError
-from compliance_pipeline.warehouse import Connection, Warehouse
+from compliance_pipeline.warehouse import Connection, Warehouse, locks
 
 _TABLES = ("completed_work", "user_visit", "opportunity_access")
 
@@ -94,16 +94,16 @@ def undo(warehouse: Warehouse, run_id: str, *, now: datetime, apply: bool = Fals
             found = _inspect(conn, run_id)
         return _report(run, found, applied=False)
     with warehouse.transaction() as conn:
-        if conn.is_postgres:  # two undos of one run: the second waits, then sees undone_at
-            conn.query("SELECT run_id FROM over_cap_run WHERE run_id = ? FOR UPDATE", (run_id,))
+        # Two undos of one run: the second waits here, then sees undone_at.
+        locks.lock_rows_for_update(conn, "over_cap_run", "run_id", [run_id])
         run = _run(conn, run_id)
         if run["undone_at"] is not None:
             raise InputError(f"run_id {run_id} was already undone at {run['undone_at']}")
-        if conn.is_postgres:
+        if conn.others_may_write:  # the run's rows, so none changes between the check and the restore
             for table in _TABLES:
-                conn.query(f"SELECT t.id FROM {table} t JOIN over_cap_remediation_log l"
-                           " ON l.row_id = t.id AND l.table_name = ? WHERE l.run_id = ?"
-                           " ORDER BY t.id FOR UPDATE OF t", (table, run_id))
+                locks.lock_rows_for_update(conn, table, "id", [row[0] for row in conn.query(
+                    "SELECT row_id FROM over_cap_remediation_log WHERE table_name = ? AND run_id = ?",
+                    (table, run_id))])
         found = _inspect(conn, run_id)
         if found["conflicts"]:
             raise InputError(f"run_id {run_id} cannot be undone: rows changed since the run "
