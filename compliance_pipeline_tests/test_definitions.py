@@ -23,3 +23,14 @@ def test_definitions_import_fast():
     subprocess.run([sys.executable, "-c", "import compliance_pipeline.definitions"], check=True,
                    cwd=PROJECT_ROOT, capture_output=True, timeout=60)
     assert time.monotonic() - started < 4.0
+
+
+def test_loading_the_code_location_imports_no_heavy_library():
+    # A code server, `dagster dev` and every run worker load the definitions; the libraries the
+    # work needs (data frames, drivers, HTTP) are imported by the functions that use them.
+    heavy = ("pandas", "pyarrow", "duckdb", "psycopg2", "requests", "numpy", "antlr4")
+    proc = subprocess.run(
+        [sys.executable, "-c", "import sys, compliance_pipeline.definitions;"
+         f" print(' '.join(m for m in {heavy!r} if m in sys.modules))"],
+        check=True, cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=120)
+    assert proc.stdout.strip() == ""
