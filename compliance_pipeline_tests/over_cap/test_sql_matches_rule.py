@@ -12,8 +12,10 @@ from compliance_pipeline.over_cap import apply, core, demo, storage
 from compliance_pipeline_tests.over_cap.helpers import NOW, OUTPUT_TABLES, SOURCE_TABLES, T0, Scenario
 
 statuses = st.sampled_from(core.COMPLETED_WORK_STATUSES)
-limits = st.lists(st.tuples(st.integers(0, 4), st.lists(st.tuples(statuses, st.integers(0, 5)),
-                                                         max_size=8)), min_size=1, max_size=4)
+visit_statuses = st.sampled_from(core.VISIT_STATUSES)
+limits = st.lists(st.tuples(st.integers(0, 4), st.lists(st.tuples(statuses, st.integers(0, 5), st.integers(0, 2),
+                                                                  visit_statuses), max_size=8)),
+                  min_size=1, max_size=4)
 
 
 @given(limits)
@@ -22,14 +24,16 @@ def test_window_query_matches_reference_rule(warehouse, cases):
     s = Scenario()
     opp = s.opportunity()
     unit = s.unit(opp)
-    expected, works_by_access = set(), {}
+    expected, positions = set(), {}
     for max_visits, works in cases:
         access = s.access(opp)
         s.limit(access, unit, max_visits)
-        rows = [(s.work(access, unit, status, minute=minute), T0 + timedelta(minutes=minute), status)
-                for status, minute in works]  # equal minutes: ties broken by id
-        expected.update(core.select_over_cap(rows, max_visits))
-        works_by_access[access] = rows
+        rows = [(s.work(access, unit, status, minute=minute, visits=visits, visit_status=visit_status),
+                 T0 + timedelta(minutes=minute), status)
+                for status, minute, visits, visit_status in works]  # equal minutes: ties broken by id
+        tail = core.select_over_cap(rows, max_visits)
+        expected.update(tail)
+        positions.update({cw_id: max_visits + 1 + k for k, cw_id in enumerate(tail)})
     with warehouse.transaction() as conn:
         for table in OUTPUT_TABLES + SOURCE_TABLES[::-1]:
             conn.execute(f"DELETE FROM {table}")
@@ -37,6 +41,13 @@ def test_window_query_matches_reference_rule(warehouse, cases):
     with warehouse.connect() as conn:
         found = storage.find_over_cap(conn, None)
     assert {w.completed_work_id for w in found} == expected
+    assert {w.completed_work_id: w.position for w in found} == positions
+    open_visits = {}
+    for visit_id, _access, cw_id, *_rest, status, _created, _modified in s.visits:
+        if status != core.OVER_LIMIT:
+            open_visits.setdefault(cw_id, []).append((visit_id, status))
+    assert {w.completed_work_id: list(w.visits) for w in found} == {
+        cw_id: open_visits.get(cw_id, []) for cw_id in expected}
 
 
 def test_demo_is_deterministic_and_scoped_plan_leaves_other_opportunity_alone(warehouse):
