@@ -39,7 +39,7 @@ def main(argv=None) -> int:
          f" print(','.join(m for m in {HEAVY!r} if m in sys.modules))"],
         check=True, cwd=ROOT, capture_output=True, text=True).stdout.strip()
     bare_s, ours_s = statistics.median(bare), statistics.median(ours)
-    print("| measurement | median s (of %d fresh processes) |" % args.runs)
+    print(f"| measurement | median s (of {args.runs} fresh processes) |")
     print("| --- | --- |")
     print(f"| `import dagster` | {bare_s:.3f} |")
     print(f"| `import compliance_pipeline.definitions` | {ours_s:.3f} |")
