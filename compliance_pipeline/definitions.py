@@ -1,4 +1,4 @@
-"""The code location: each domain's definitions merged, plus the shared resources."""
+"""The code location: each domain's definitions merged, plus the shared resources and operations alerting."""
 
 import dagster as dg
 
@@ -6,6 +6,7 @@ from compliance_pipeline import resources
 from compliance_pipeline.access_stimulation import definitions as access_stimulation
 from compliance_pipeline.alerts import definitions as alerts
 from compliance_pipeline.budget_audit import definitions as budget_audit
+from compliance_pipeline.ops import definitions as ops
 from compliance_pipeline.over_cap import definitions as over_cap
 
 defs = dg.Definitions.merge(
@@ -14,4 +15,5 @@ defs = dg.Definitions.merge(
     budget_audit.defs,
     over_cap.defs,
     alerts.defs,
+    ops.defs,
 )

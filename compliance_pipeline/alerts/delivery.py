@@ -5,21 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 
 from compliance_pipeline.alerts.evaluation import TOPIC
-from compliance_pipeline.outbox import DeliveryReport, OutboxMessage, SendResult, deliver_and_report
-from compliance_pipeline.outbox.http import post_json
+from compliance_pipeline.outbox import DeliveryReport, deliver_and_report
+from compliance_pipeline.outbox.webhook import IDEMPOTENCY_HEADER, webhook_sender
 from compliance_pipeline.warehouse import Warehouse
 
-IDEMPOTENCY_HEADER = "Idempotency-Key"
-
-
-def webhook_sender(url: str):
-    """POST each message's payload; the key travels as a header so the receiver can drop repeats."""
-
-    def send(message: OutboxMessage) -> SendResult:
-        body = {**message.payload, "idempotency_key": message.message_key}
-        return post_json(url, body, headers={IDEMPOTENCY_HEADER: message.message_key})
-
-    return send
+__all__ = ["IDEMPOTENCY_HEADER", "deliver", "deliver_report", "webhook_sender"]
 
 
 def deliver_report(warehouse: Warehouse, url: str | None, *, now: datetime) -> DeliveryReport:
