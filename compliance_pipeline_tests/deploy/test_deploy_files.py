@@ -10,13 +10,11 @@ import shutil
 import dagster as dg
 import pytest
 import yaml
-from dagster._config import process_config
-from dagster._config import Shape
+from dagster._config import Shape, process_config
 from dagster._core.instance.config import dagster_instance_config_schema
 from dagster_docker import DockerRunLauncher
 from dagster_k8s import K8sRunLauncher
 
-from compliance_pipeline_tests import pg_server
 from compliance_pipeline_tests.deploy.topology import CODE_SERVER_COMMAND, instance_env
 from compliance_pipeline_tests.webui.dagster_dev import PROJECT_ROOT
 

@@ -79,8 +79,15 @@ def test_a_fresh_venv_from_the_runtime_lock_loads_the_code_location(tmp_path):
     subprocess.run([uv, "venv", "--quiet", "--python", "3.11", str(venv)], check=True, timeout=120)
     subprocess.run([uv, "pip", "sync", "--quiet", "--python", str(python), str(RUNTIME_LOCK)],
                    check=True, timeout=300)
-    subprocess.run([uv, "pip", "install", "--quiet", "--no-deps", "--python", str(python),
-                    str(PROJECT_ROOT)], check=True, timeout=300)
+    # Built from a copy, as the image's COPY does, so no build/ folder lands in the work tree.
+    source = tmp_path / "source"
+    source.mkdir()
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(PROJECT_ROOT / name, source / name)
+    shutil.copytree(PROJECT_ROOT / "compliance_pipeline", source / "compliance_pipeline",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    subprocess.run([uv, "pip", "install", "--quiet", "--no-deps", "--python", str(python), str(source)],
+                   check=True, timeout=300)
     # Run outside the project folder, so the import comes from the venv, not the source tree.
     proc = subprocess.run(
         [str(python), "-c", "import compliance_pipeline, dagster_docker, dagster_k8s\n"
