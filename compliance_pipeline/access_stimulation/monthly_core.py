@@ -261,7 +261,10 @@ def _assess(carrier_class: str, month: date, traffic: Traffic, year_ago: Traffic
         ror_trigger = (_at_least(period_term, period_orig, limits.ror) and all(t.term >= minimum for t in months))
         ratio_trigger = ror_trigger
         below = not _at_least(term, orig, limits.ror) and term < minimum  # (bbb)(4)
-    months_below = previous.months_below + 1 if below else 0
+    # Counted while the ratio basis is active (from its trigger): what (bbb)(3)/(4)'s exit needs,
+    # and independent of how far back a profile's data goes.
+    counting = ratio_trigger or previous.basis_ratio
+    months_below = (previous.months_below + 1 if below else 0) if counting else 0
     basis_agreement = agreement_trigger or (previous.basis_agreement and bool(in_force))
     basis_ratio = ratio_trigger or (previous.basis_ratio and months_below < settings.exit_consecutive_months)
     engaged = basis_agreement or basis_ratio

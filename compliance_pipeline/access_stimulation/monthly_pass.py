@@ -48,45 +48,33 @@ def require_ended(month: date, now: datetime) -> None:
 
 def decide_month(conn: Connection, month: date, settings: core.MonthlySettings) -> list[core.MonthStatus]:
     """Every active profile's status for the month (reads only)."""
+    settings.validate()
     profiles = storage.active_profiles(conn)
     if not profiles:
         return []
+    ids = [pid for pid, _ in profiles]
     traffic = storage.month_traffic(conn, month)
-    prev_month, two_back, year_back = (core.add_months(month, n) for n in (-1, -2, -12))
-    stored = storage.stored_months(conn, [prev_month, two_back, year_back])
-    carried_rows = stored[prev_month]
-    # Profiles without last month's status start over from their first month of data.
-    replayed = [pid for pid, _ in profiles if pid not in carried_rows]
-    carrying = [pid for pid, _ in profiles if pid in carried_rows]
-    fallback = {}
-    for back in (two_back, year_back):
-        missing = [pid for pid in carrying if pid not in stored[back]]
-        if missing:
-            fallback[back] = storage.month_traffic(conn, back, missing)
+    backs = [core.add_months(month, n) for n in (-1, -2, -12)]
+    stored = storage.stored_months(conn, backs)
+    # Months not stored for some profiles (first month, newly active, a gap) are read from the
+    # studies, for those profiles only; their state is replayed from their first month of data.
+    earlier = {}
+    for back in backs:
+        missing = [pid for pid in ids if pid not in stored[back]]
+        found = storage.month_traffic(conn, back, None if len(missing) == len(ids) else missing) if missing else {}
+        earlier[back] = {**found, **{pid: row[1] for pid, row in stored[back].items()}}
+    replayed = [pid for pid in ids if pid not in stored[backs[0]]]
+    carried = {pid: row[0] for pid, row in stored[backs[0]].items()}
+    if replayed:
+        carried.update(storage.replayed_state(conn, month, None if len(replayed) == len(ids) else replayed, settings))
     agreements = storage.agreements(conn)
-    history = (storage.history_traffic(conn, month, None if len(replayed) == len(profiles) else replayed)
-               if replayed else {})
-    settings.validate()
     limits = core.thresholds(settings)
-
-    def earlier(back: date, pid: int) -> core.Traffic:
-        row = stored[back].get(pid)
-        return row[1] if row is not None else fallback[back].get(pid, core.NO_TRAFFIC)
-
-    statuses = []
-    for pid, carrier_class in profiles:
-        this = traffic.get(pid, core.NO_TRAFFIC)
-        mine = agreements.get(pid, ())
-        if pid in carried_rows:
-            previous, last_traffic = carried_rows[pid]
-            statuses.append(core.decide(pid, carrier_class, month, this, earlier(year_back, pid),
-                                        [earlier(two_back, pid), last_traffic], mine, previous, settings,
-                                        limits=limits))
-        else:
-            past = {**history.get(pid, {}), month: this}
-            statuses.append(core.replay(pid, carrier_class, past, mine, core.first_month(past, mine, month),
-                                        month, settings, limits=limits))
-    return statuses
+    last, two, year = (earlier[b] for b in backs)
+    nothing, fresh = core.NO_TRAFFIC, core.FRESH
+    return [core.decide(pid, carrier_class, month, traffic.get(pid, nothing), year.get(pid, nothing),
+                        (two.get(pid, nothing), last.get(pid, nothing)), agreements.get(pid, ()),
+                        carried.get(pid, fresh), settings, limits=limits)
+            for pid, carrier_class in profiles]
 
 
 def run(warehouse: Warehouse, *, month: date, settings: core.MonthlySettings | None = None,

@@ -30,6 +30,7 @@ month_minutes = st.tuples(st.sampled_from([0, 1_000, 3_000, 6_000, 12_000, 500_0
                           st.sampled_from([0, 1_000, 2_000, 50_000]), st.booleans())
 profile = st.fixed_dictionaries({
     "carrier_class": st.sampled_from(core.CARRIER_CLASSES),
+    "offset": st.integers(0, 6),  # months without any study before the profile's first
     # a run of months with the same minutes, then another, ... (so states last and change)
     "runs": st.lists(st.tuples(st.integers(1, 8), month_minutes), min_size=1, max_size=6),
     "agreement": st.one_of(st.none(), st.tuples(st.integers(0, 700), st.one_of(st.none(), st.integers(0, 400)))),
@@ -45,7 +46,7 @@ def _load(warehouse, profiles):
     studies, agreements = [], []
     for pid, p in enumerate(profiles, 1):
         months = [minutes for length, minutes in p["runs"] for _ in range(length)][:len(MONTHS)]
-        for month, (term, orig, tagged) in zip(MONTHS, months):
+        for month, (term, orig, tagged) in zip(MONTHS[p["offset"]:], months):
             at = core.month_end(month) - timedelta(days=pid % 7)
             studies.append((next(study_ids), pid, datetime.combine(at, time(12), tzinfo=timezone.utc),
                             *((0, 0, term, orig) if tagged else (term, orig, None, None))))
@@ -58,6 +59,26 @@ def _load(warehouse, profiles):
                                                  "wholesale_minutes", "interstate_terminating_minutes",
                                                  "interstate_originating_minutes"], studies)
     add_agreements(warehouse, agreements)
+
+
+def _pure_replay(profiles):
+    """The last month by monthly_core.replay over the same data, no database involved."""
+    statuses = []
+    for pid, p in enumerate(profiles, 1):
+        months = [minutes for length, minutes in p["runs"] for _ in range(length)][:len(MONTHS)]
+        history = {m: core.Traffic(t, o, core.INTERSTATE if tagged else core.PROXY,
+                                   core.INTERSTATE if tagged else core.PROXY)
+                   for m, (t, o, tagged) in zip(MONTHS[p["offset"]:], months)}
+        agreements = []
+        if p["agreement"] is not None:
+            start, length = p["agreement"]
+            starts_on = FIRST + timedelta(days=start)
+            agreements.append(core.Agreement(f"partner of {pid}", starts_on,
+                                             None if length is None else starts_on + timedelta(days=length)))
+        first = core.first_month(history, agreements, MONTHS[-1])
+        statuses.append(core.replay(pid, p["carrier_class"], history, agreements, first, MONTHS[-1],
+                                    core.MonthlySettings()))
+    return statuses
 
 
 def _from_scratch(warehouse, month):
@@ -81,6 +102,7 @@ def test_month_by_month_equals_from_scratch_and_reruns_change_nothing(warehouse,
             monthly_pass.run(warehouse, month=month, queued_at=NOW)
         for index in {*checked, len(MONTHS) - 1}:
             assert stored(warehouse, core.month_label(MONTHS[index])) == _from_scratch(warehouse, MONTHS[index])
+        assert stored(warehouse, core.month_label(MONTHS[-1])) == _pure_replay(profiles)
         once = snapshot(warehouse)
         again = monthly_pass.run(warehouse, month=MONTHS[rerun], queued_at=NOW)
         assert again.written["todos_enqueued"] == 0
