@@ -10,6 +10,7 @@ Per active profile, over studies in [as_of - 6 calendar months, as_of):
 from __future__ import annotations
 
 import calendar
+import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
@@ -93,11 +94,17 @@ def as_of_for_partition(day: date) -> datetime:
     return datetime.combine(day + timedelta(days=1), time(0), tzinfo=timezone.utc)
 
 
+MAX_COOLDOWN_DAYS = 36_500  # a century: any more overflows the date arithmetic for no purpose
+
+
 def validate_settings(threshold: float, cooldown_days: int) -> None:
-    if not isinstance(threshold, (int, float)) or threshold != threshold or threshold <= 0:
-        raise InputError(f"threshold must be a positive number, got {threshold!r}")
-    if not isinstance(cooldown_days, int) or cooldown_days < 0:
-        raise InputError(f"cooldown_days must be a non-negative integer, got {cooldown_days!r}")
+    if (not isinstance(threshold, (int, float)) or isinstance(threshold, bool)
+            or not math.isfinite(threshold) or threshold <= 0):
+        raise InputError(f"threshold must be a positive finite number, got {threshold!r}")
+    if (not isinstance(cooldown_days, int) or isinstance(cooldown_days, bool)
+            or not 0 <= cooldown_days <= MAX_COOLDOWN_DAYS):
+        raise InputError(f"cooldown_days must be a whole number from 0 to {MAX_COOLDOWN_DAYS}, "
+                         f"got {cooldown_days!r}")
 
 
 def evaluate(totals: ProfileTotals, *, last_flagged_at: datetime | None, as_of: datetime,

@@ -38,14 +38,17 @@ def driver_errors(backend: str) -> tuple[type[BaseException], ...]:
     return (duckdb.CatalogException,)
 
 
-def _reason(exc: BaseException) -> str:
+def _reason(exc: BaseException, *, whole: bool = False) -> str:
+    """The driver's message on one line: its first line (DuckDB adds the query and hints after
+    it), or all of it (libpq's lines are one explanation); secrets masked, at most 300 chars."""
     lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
-    return mask_secrets(lines[0]) if lines else type(exc).__name__
+    text = (" ".join(lines) if whole else lines[0]) if lines else type(exc).__name__
+    return mask_secrets(text if len(text) <= 300 else text[:300] + "...")
 
 
 def translate(exc: BaseException, backend: str, label: str, *, connecting: bool = False) -> Exception | None:
     """The warehouse error for a driver error, or None to let it through unchanged."""
-    reason = _reason(exc)
+    reason = _reason(exc, whole=backend == "postgresql")
     if backend != "postgresql":
         if "does not exist" in reason and reason.startswith("Catalog Error: Table"):
             return WarehouseNotInitialisedError(
