@@ -32,10 +32,12 @@ _secret = st.text(alphabet=string.ascii_letters + string.digits + "!$%*+-._~", m
 
 @given(_secret, st.sampled_from(["password", "token", "api_key", "secret", "sslpassword"]))
 def test_no_secret_survives_in_a_url(secret, param):
-    for url in (f"postgresql://user:{secret}@host:5432/db",
-                f"postgresql://user@host/db?sslmode=require&{param}={secret}",
-                f"https://hooks.example/path?{param}={secret}&x=1"):
-        assert secret not in mask_secrets(f"error talking to {url}: refused")
+    """The masked text does not depend on the secret at all."""
+    for url in ("postgresql://user:{}@host:5432/db",
+                "postgresql://user@host/db?sslmode=require&" + param + "={}",
+                "https://hooks.example/path?" + param + "={}&x=1"):
+        text = "error talking to " + url + ": refused"
+        assert mask_secrets(text.format(secret)) == mask_secrets(text.format("other"))
 
 
 @given(st.text(max_size=200))
