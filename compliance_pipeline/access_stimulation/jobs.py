@@ -30,5 +30,6 @@ daily_access_stimulation_job = dg.define_asset_job(
 erpnext_todo_delivery_job = dg.define_asset_job(
     "erpnext_todo_delivery_job",
     selection=dg.AssetSelection.assets("erpnext_todo_delivery"),
+    executor_def=dg.in_process_executor,  # one short step: no subprocess to start
     description="Send queued access-stimulation ToDos to ERPNext (retries are due by backoff).",
 )

@@ -74,7 +74,8 @@ def remediation_config(config: RemediationConfig) -> dict:
     return {"ops": {"build_or_load_plan": {"config": full}, "apply_plan": {"config": full}}}
 
 
-@dg.job(name="remediate_over_cap_visits", tags=EXCLUSIVE_TAG,
+# Three short steps: run them in the run's process (a subprocess per step cost ~3 s each).
+@dg.job(name="remediate_over_cap_visits", tags=EXCLUSIVE_TAG, executor_def=dg.in_process_executor,
         config=remediation_config,
         description="Flip over-cap completed works and their visits to over_limit, recompute "
                     "accruals, log for undo. dry_run is true by default.")

@@ -41,11 +41,21 @@ class WarehouseResource(dg.ConfigurableResource):
 
     @contextlib.contextmanager
     def yield_for_execution(self, context: dg.InitResourceContext) -> Iterator[WarehouseResource]:
+        from compliance_pipeline.warehouse.retries import RunWarehouse
+
         run = context.run
-        if run is None or run.tags.get(SESSION_TAG) != SESSION_TAGS[SESSION_TAG]:
+        if run is None:  # sensors, schedules: per-call connections, no step to retry
             yield self
             return
-        warehouse = Warehouse(self.url)
+        # In a run, a transient failure retries the step (warehouse/retries.py).
+        warehouse = RunWarehouse(self.url)
+        if run.tags.get(SESSION_TAG) != SESSION_TAGS[SESSION_TAG]:
+            self._warehouse = warehouse
+            try:
+                yield self
+            finally:
+                self._warehouse = None
+            return
         with warehouse.session():
             self._warehouse = warehouse
             try:
