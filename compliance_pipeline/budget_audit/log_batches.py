@@ -63,8 +63,9 @@ class BatchName:
 
 
 def _split_tag(name: str) -> tuple[str, str]:
-    key, attempt = name.split("-", 2)[2].removesuffix(".parquet").split("-", 1)
-    return key, attempt
+    """(key, attempt) of a batch file; ("", "") for a name this log did not write (never live)."""
+    parts = name.split("-", 2)[2].removesuffix(".parquet").split("-", 1)
+    return (parts[0], parts[1]) if len(parts) == 2 else ("", "")
 
 
 def commit(root: Path, batch: BatchName, days: list[str], rows: int) -> bool:
