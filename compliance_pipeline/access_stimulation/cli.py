@@ -18,8 +18,13 @@ def _as_of(text: str | None, now: datetime) -> datetime:
 
 
 def handle(args) -> dict:
+    """--as-of D reads day D's stored running totals when traffic_six_month_aggregates has
+    materialized D (two stored rows per profile instead of six months of studies), else sums
+    the studies; "now" (no --as-of) always sums the studies."""
     now = datetime.now(timezone.utc)
-    result = monitor.run(Warehouse.from_env(), as_of=_as_of(args.as_of, now), dry_run=args.dry_run, queued_at=now)
+    day = None if args.as_of is None else iso_day(args.as_of, "--as-of")
+    result = monitor.run(Warehouse.from_env(), as_of=_as_of(args.as_of, now), dry_run=args.dry_run, queued_at=now,
+                         partition_day=day, stored_if_any=True)
     return result.as_json()
 
 

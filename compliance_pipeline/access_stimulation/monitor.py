@@ -74,14 +74,19 @@ def _write(conn: Connection, as_of: datetime, threshold: float, cooldown_days: i
 
 def run(warehouse: Warehouse, *, as_of: datetime, dry_run: bool = False,
         threshold: float = core.DEFAULT_THRESHOLD, cooldown_days: int = core.DEFAULT_COOLDOWN_DAYS,
-        partition_day: date | None = None, queued_at: datetime | None = None) -> MonitorResult:
+        partition_day: date | None = None, queued_at: datetime | None = None,
+        stored_if_any: bool = False) -> MonitorResult:
     """Evaluate every active profile at as_of. With partition_day, the window sums come from
     that partition's stored aggregates; otherwise from one GROUP BY over the studies.
+    stored_if_any (the CLI's --as-of): use partition_day's stored aggregates when the daily
+    assets have materialized it, else the studies (the same numbers either way).
     queued_at: when ToDos enter the outbox (the asset and CLI pass the wall clock, so a
     backfilled day's ToDo is not "waiting for days"); defaults to as_of."""
     core.validate_settings(threshold, cooldown_days)
     as_of = core.utc(as_of)
     with collector_paused(), warehouse.connect() as conn, conn.transaction():
+        if stored_if_any and partition_day is not None and not sums.partition_is_stored(conn, partition_day):
+            partition_day = None
         if partition_day is not None:
             totals = sums.partition_totals(conn, partition_day)
             if not totals and sums.has_active_profiles(conn):

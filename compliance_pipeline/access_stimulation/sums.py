@@ -172,6 +172,12 @@ def partition_totals(conn: Connection, partition_day: date) -> list[tuple[int, i
     )
 
 
+def partition_is_stored(conn: Connection, partition_day: date) -> bool:
+    """Whether traffic_six_month_aggregates has materialized this day (one index probe)."""
+    return conn.scalar("SELECT 1 FROM access_stim_aggregates WHERE partition_day = ? LIMIT 1",
+                       (partition_day,)) is not None
+
+
 def has_active_profiles(conn: Connection) -> bool:
     return conn.scalar("SELECT count(*) FROM cdr_ingestion_profiles WHERE active") > 0
 

@@ -87,3 +87,28 @@ def test_as_of_a_day_equals_that_days_partition(warehouse_env, capsys):
     assert from_cli == stored
     assert cli["evaluated"] == flags["evaluated"].value and cli["dry_flagged"] == flags["flagged"].value
     assert cli["dry_flagged"] >= 1
+
+
+def test_as_of_a_materialized_day_reads_its_stored_totals_with_the_same_numbers(warehouse_env, capsys):
+    from datetime import timedelta
+
+    from compliance_pipeline.access_stimulation import core, sums
+
+    load_demo(warehouse_env, seed=7, scale=1, anchor=ANCHOR)
+    day = ANCHOR - timedelta(days=1)
+    code, from_studies = run_cli(capsys, "--dry-run", "--as-of", day.isoformat())
+    assert code == 0 and from_studies["dry_flagged"] >= 1
+    as_of = core.as_of_for_partition(day)
+    boundaries = [start.date() - timedelta(days=1) for _, start, _ in core.month_segments(core.window_start(as_of), as_of)]
+    for partition in sorted({*boundaries, day}):  # the day and its month boundaries, as the schedule leaves them
+        sums.materialize_partition(warehouse_env, partition)
+    code, from_stored = run_cli(capsys, "--dry-run", "--as-of", day.isoformat())
+    assert code == 0 and from_stored == from_studies
+    # It really read them: a stored total changed behind its back shows in the output.
+    profile = from_stored["summaries"][0]["profile_id"]
+    with warehouse_env.transaction() as conn:
+        conn.execute("UPDATE access_stim_aggregates SET term_minutes = 0, orig_minutes = 0"
+                     " WHERE partition_day = ? AND profile_id = ?", (day, profile))
+    code, tampered = run_cli(capsys, "--dry-run", "--as-of", day.isoformat())
+    changed = next(s for s in tampered["summaries"] if s["profile_id"] == profile)
+    assert changed["reason"] == "no_orig_traffic" and changed["term_minutes"] == 0
