@@ -18,8 +18,8 @@ from datetime import datetime
 import numpy as np
 
 from compliance_pipeline.alerts import storage
-from compliance_pipeline.alerts.core import Edge, clear_detail, evaluate_rule, onset_detail
 from compliance_pipeline.alerts.machine import ACTIVE, CLEAR, ONSET, RuleState
+from compliance_pipeline.alerts.rule_outcome import Edge, clear_detail, evaluate_rule, onset_detail
 from compliance_pipeline.alerts.rules import Rule, validate_rule
 from compliance_pipeline.errors import InputError
 from compliance_pipeline.outbox import enqueue_many

@@ -3,10 +3,9 @@
     IDLE --(value exceeds threshold continuously for duration_s)--> ACTIVE   (onset)
     ACTIVE --(value recovered past threshold -/+ clear_margin_db for duration_s)--> IDLE   (clear)
 
-`step` advances one reading (the seed's `_evaluate_step`, with time injected). `run_series`
-gives the same transitions for a whole series of readings at once with numpy: a pass over
-a million snapshots spends its time in array operations, not in a Python loop per reading.
-The property tests hold the two (and a copy of the seed) equal on random streams.
+`run_series` gives the transitions for a whole series of readings at once with numpy: a pass
+over a million snapshots spends its time in array operations, not in a Python loop per
+reading. The tests hold it equal to the one-reading form of the machine on random streams.
 """
 
 from __future__ import annotations
@@ -48,39 +47,6 @@ class Limits:
         return cls(below, rule.threshold_db, clear_level, rule.duration_s or 0.0)
 
 
-def step(state: RuleState, value: float, now: float, limits: Limits) -> str | None:
-    """Advance by one reading: mutates `state`, returns 'onset', 'clear' or None."""
-    if state.phase == IDLE:
-        if (value < limits.threshold) if limits.below else (value > limits.threshold):
-            since = state.edge_since
-            if since is None:
-                since = state.edge_since = now
-            if now - since >= limits.duration:
-                state.phase, state.edge_since, state.peak = ACTIVE, None, value
-                return ONSET
-        else:
-            state.edge_since = None
-        return None
-    if limits.below:
-        if value < state.peak:
-            state.peak = value
-        recovered = value > limits.clear_level
-    else:
-        if value > state.peak:
-            state.peak = value
-        recovered = value < limits.clear_level
-    if recovered:
-        since = state.edge_since
-        if since is None:
-            since = state.edge_since = now
-        if now - since >= limits.duration:
-            state.phase, state.edge_since = IDLE, None
-            return CLEAR
-    else:
-        state.edge_since = None
-    return None
-
-
 @dataclass(frozen=True, slots=True)
 class Transition:
     kind: str  # onset | clear
@@ -103,7 +69,7 @@ def _run_starts(condition: np.ndarray, times: np.ndarray, carried: float | None)
 
 
 def run_series(state: RuleState, times: np.ndarray, values: np.ndarray, limits: Limits) -> list[Transition]:
-    """Feed every reading (in time order) through the machine; same result as `step` per reading."""
+    """Feed every reading (in time order) through the machine, as one reading at a time would."""
     n = len(values)
     if n == 0:
         return []

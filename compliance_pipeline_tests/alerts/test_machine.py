@@ -6,9 +6,10 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from compliance_pipeline.alerts.machine import ACTIVE, IDLE, Limits, RuleState, run_series, step
+from compliance_pipeline.alerts.machine import ACTIVE, IDLE, Limits, RuleState, run_series
 from compliance_pipeline.alerts.rules import Rule
 from compliance_pipeline_tests.alerts.reference import SeedState, seed_events
+from compliance_pipeline_tests.alerts.scalar_forms import step
 
 
 def rule(**kw) -> Rule:

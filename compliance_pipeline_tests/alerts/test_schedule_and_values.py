@@ -6,10 +6,11 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from compliance_pipeline.alerts.core import evaluate_rule, parse_values
 from compliance_pipeline.alerts.machine import RuleState
+from compliance_pipeline.alerts.rule_outcome import evaluate_rule
 from compliance_pipeline.alerts.rules import Rule
-from compliance_pipeline.alerts.schedule import in_schedule, in_window, schedule_mask
+from compliance_pipeline.alerts.time_windows import schedule_mask
+from compliance_pipeline_tests.alerts.scalar_forms import in_schedule, in_window, parse_values
 
 
 def rule(**kw) -> Rule:

@@ -1,7 +1,6 @@
-"""Schedule windows judged at the reading's local time in the rule's IANA zone. Pure.
-
-The seed used a fixed UTC offset and the wall clock; here the time is the snapshot's own
-observed_at and the offset comes from zoneinfo, so a DST change day is judged correctly.
+"""A rule's time window (days and hours), judged at each reading's local time in the rule's
+IANA zone. Pure. The time is the snapshot's own observed_at and the offset comes from
+zoneinfo, so a DST change day is judged correctly.
 """
 
 from __future__ import annotations
@@ -15,27 +14,6 @@ import numpy as np
 from compliance_pipeline.alerts.rules import Rule, minutes_of
 
 _EPOCH_WEEKDAY = 3  # 1970-01-01 was a Thursday (Monday = 0)
-
-
-def in_window(now_minutes: int, start: str, end: str) -> bool:
-    """Is now_minutes (since local midnight) in [start, end)? Wraps past midnight; start == end is all day."""
-    s, e = minutes_of(start), minutes_of(end)
-    if s == e:
-        return True
-    if s < e:
-        return s <= now_minutes < e
-    return now_minutes >= s or now_minutes < e
-
-
-def in_schedule(rule: Rule, epoch_s: float) -> bool:
-    """The scalar form (one reading): the seed's `_in_schedule`, at the reading's local time."""
-    local = datetime.fromtimestamp(epoch_s, _zone(rule.timezone))
-    days = rule.days
-    if days is not None and local.weekday() not in days:
-        return False
-    if rule.schedule_start is None or rule.schedule_end is None:
-        return True
-    return in_window(local.hour * 60 + local.minute, rule.schedule_start, rule.schedule_end)
 
 
 @lru_cache(maxsize=64)

@@ -7,15 +7,13 @@ rule and leaves its state untouched (the seed's `continue`), but is counted.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 
 from compliance_pipeline.alerts.machine import Limits, RuleState, run_series
 from compliance_pipeline.alerts.rules import Rule
-from compliance_pipeline.alerts.schedule import schedule_mask
+from compliance_pipeline.alerts.time_windows import schedule_mask
 
 
 @dataclass(frozen=True)
@@ -38,20 +36,6 @@ class RuleOutcome:
     @property
     def evaluated(self) -> int:
         return self.readings - self.skipped_schedule - self.skipped_missing
-
-
-def parse_values(raw_values: Iterable[Any]) -> tuple[np.ndarray, np.ndarray]:
-    """Raw readings as sent by a meter: numbers, numeric strings, None or '-.-' (no reading).
-    Returns (values, present); a value that float() refuses is not present, as in the seed."""
-    values, present = [], []
-    for raw in raw_values:
-        try:
-            values.append(float(raw))
-            present.append(True)
-        except (TypeError, ValueError):
-            values.append(np.nan)
-            present.append(False)
-    return np.array(values, dtype=float), np.array(present, dtype=bool)
 
 
 def evaluate_rule(rule: Rule, state: RuleState, times: np.ndarray, values: np.ndarray,
