@@ -8,8 +8,8 @@ from compliance_pipeline.warehouse import (
     WarehouseError,
     WarehouseNotInitialisedError,
     WarehouseUnavailableError,
+    settings,
 )
-from compliance_pipeline.warehouse import settings
 
 
 def _other(url: str):
