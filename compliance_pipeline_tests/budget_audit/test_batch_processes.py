@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import random
 import subprocess
 import sys
 import textwrap
@@ -220,10 +221,24 @@ print(json.dumps(results), flush=True)
 """
 
 
+def _stress_sizes(name: str, batches: int) -> dict[tuple[str, int], int]:
+    """(appender, batch number) -> rows, replaying the appender's random choices."""
+    rng, sizes = random.Random(name), {}
+    for number in range(batches):
+        kind = rng.choice(["row", "day", "days", "days-id"])
+        sizes[name, number] = 1 if kind == "row" else rng.randint(2, 6) if kind == "day" else rng.randint(3, 9)
+    return sizes
+
+
+def _batches_seen(frame) -> dict[tuple[str, int], int]:
+    return {} if frame.empty else frame.groupby([frame["source"], frame["slot_index"] // 1000]).size().to_dict()
+
+
 def test_appenders_and_compactors_at_once_lose_and_double_nothing(tmp_path):
     import json
 
     log_dir, batches = tmp_path / "log", 100
+    sizes = {**_stress_sizes("a", batches), **_stress_sizes("b", batches)}
     stress = _child(_STRESS, str(log_dir), str(batches))
     log = BudgetAuditLog(log_dir)
     seen, reads = 0, 0
@@ -231,6 +246,8 @@ def test_appenders_and_compactors_at_once_lose_and_double_nothing(tmp_path):
         frame = log.load()
         assert not frame.duplicated(["source", "slot_index"]).any()
         assert len(frame) >= seen  # a row once seen never disappears
+        for batch, rows in _batches_seen(frame).items():  # a reader beside the writers: whole batches
+            assert rows == sizes[batch], batch
         seen, reads = len(frame), reads + 1
         time.sleep(0.05)
     out, err = stress.communicate(timeout=120)
@@ -238,10 +255,9 @@ def test_appenders_and_compactors_at_once_lose_and_double_nothing(tmp_path):
     results = json.loads(out)
     assert all(r["exit"] == 0 for r in results.values()), err  # no FileNotFoundError, no error of any kind
     assert reads >= 3 and int(results["c1"]["count"]) + int(results["c2"]["count"]) >= 3
-    expected = {(w, n) for w in ("a", "b") for n in range(batches)}
     frame = log.load()
     assert not frame.duplicated(["source", "slot_index"]).any()
-    assert {(s, i // 1000) for s, i in zip(frame["source"], frame["slot_index"])} == expected
+    assert _batches_seen(frame) == sizes
     for day in DAYS:
         assert log.compact_day(day).files_after <= 1
     assert log.load().sort_values(["source", "slot_index"]).reset_index(drop=True).equals(
