@@ -14,6 +14,7 @@ from datetime import date, datetime, time, timezone
 from compliance_pipeline import outbox
 from compliance_pipeline.access_stimulation import monthly_core as core
 from compliance_pipeline.access_stimulation import monthly_storage as storage
+from compliance_pipeline.access_stimulation import monthly_todos
 from compliance_pipeline.collector import collector_paused
 from compliance_pipeline.errors import InputError
 from compliance_pipeline.warehouse import Connection, Warehouse
@@ -89,5 +90,5 @@ def run(warehouse: Warehouse, *, month: date, settings: core.MonthlySettings | N
         if not dry_run:
             written["status_rows"] = storage.replace_month(conn, month, statuses)
             written["todos_enqueued"] = outbox.enqueue_many(conn, topic=TODO_TOPIC,
-                                                            messages=core.todos(statuses, settings), now=queued_at)
+                                                            messages=monthly_todos.todos(statuses, settings), now=queued_at)
     return MonthResult(month, dry_run, statuses, written)
