@@ -1,8 +1,8 @@
 """Deliver due outbox messages with a caller-supplied transport; never raise for remote trouble.
 
-A pass claims what it will send (a lease, see store.claim_due) a batch at a time, so passes
-running at once never send one message twice; a pass that dies leaves its claims to expire,
-and the next pass sends those messages again (at-least-once only after a crash mid-send).
+A pass claims what it will send (a lease, see store.claim_due), so passes running at once
+never send one message twice; a pass that dies leaves its claim to expire, and the next pass
+sends that message again (at-least-once only after a crash mid-send).
 A pass stops after a few consecutive network failures (its one receiver is down or hanging)
 and leaves the rest pending for the next pass.
 """
@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 from compliance_pipeline.outbox import store
 from compliance_pipeline.outbox.settings import DeliverySettings
 from compliance_pipeline.redact import mask_secrets
-from compliance_pipeline.warehouse import Warehouse
+from compliance_pipeline.warehouse import Connection, Warehouse
 
 BASE_BACKOFF = timedelta(seconds=30)
 MAX_BACKOFF = timedelta(hours=1)
@@ -57,37 +57,35 @@ def deliver_due(
     limit: int = 500,
     settings: DeliverySettings | None = None,
 ) -> dict[str, int]:
-    """Send each due message once; record its outcome right away (one short commit each).
+    """Send each due message once. Claims one message at a time, in the same short transaction
+    that records the previous message's outcome: a lease only has to outlast one call and one
+    commit, and a crash leaves at most the message in flight to be sent again.
     Returns counts: sent / retrying / failed, and deferred (due messages left pending because
     the circuit breaker opened)."""
     settings = settings or DeliverySettings.from_env()
     claimer, started = pass_id(), time.monotonic()
+    lease = timedelta(seconds=settings.lease_s)
     counts = {"sent": 0, "retrying": 0, "failed": 0, "deferred": 0}
-    failures_in_a_row = 0
-    while (attempted := counts["sent"] + counts["retrying"] + counts["failed"]) < limit:
-        # The lease runs on the caller's clock (`now`) advanced by the time this pass has taken.
-        elapsed = time.monotonic() - started
+    failures_in_a_row, outcome = 0, None
+    while True:
         with warehouse.transaction() as conn:
-            batch = store.claim_due(conn, topic, now + timedelta(seconds=elapsed), claimer,
-                                    min(settings.batch_size, limit - attempted),
-                                    due_at=now, lease=timedelta(seconds=settings.lease_s))
-        if not batch:
-            break
-        claimed_at = time.monotonic()
-        for index, message in enumerate(batch):
-            lease_left = settings.lease_s - (time.monotonic() - claimed_at)
-            if failures_in_a_row >= settings.breaker_failures or lease_left < settings.deadline_s:
-                with warehouse.transaction() as conn:
-                    store.release(conn, [m.id for m in batch[index:]], claimer)
-                break
-            result = _send_once(send, message)
-            failures_in_a_row = failures_in_a_row + 1 if result.network_failure else 0
-            counts[_record(warehouse, message, result, now)] += 1
-        if failures_in_a_row >= settings.breaker_failures:
-            with warehouse.connect() as conn:
+            if outcome is not None:
+                counts[_record(conn, *outcome, now)] += 1
+                outcome = None
+            breaker_open = failures_in_a_row >= settings.breaker_failures
+            if breaker_open or counts["sent"] + counts["retrying"] + counts["failed"] >= limit:
+                claimed = []
+            else:
+                # The lease runs on the caller's clock (`now`) advanced by the time this pass has taken.
+                clock = now + timedelta(seconds=time.monotonic() - started)
+                claimed = store.claim_due(conn, topic, clock, claimer, 1, due_at=now, lease=lease)
+            if breaker_open:
                 counts["deferred"] = store.due_count(conn, topic, now)
-            break
-    return counts
+        if not claimed:
+            return counts
+        result = _send_once(send, claimed[0])
+        failures_in_a_row = failures_in_a_row + 1 if result.network_failure else 0
+        outcome = (claimed[0], result)
 
 
 def _send_once(send: Callable[[store.OutboxMessage], SendResult], message: store.OutboxMessage) -> SendResult:
@@ -97,14 +95,13 @@ def _send_once(send: Callable[[store.OutboxMessage], SendResult], message: store
         return SendResult(ok=False, error=f"{type(exc).__name__}: {exc}", network_failure=True)
 
 
-def _record(warehouse: Warehouse, message: store.OutboxMessage, result: SendResult, now: datetime) -> str:
+def _record(conn: Connection, message: store.OutboxMessage, result: SendResult, now: datetime) -> str:
     error = mask_secrets(result.error or "")[:MAX_ERROR_CHARS]  # e.g. a webhook URL's ?token=
-    with warehouse.transaction() as conn:
-        if result.ok:
-            store.record_sent(conn, message.id, now, result.remote_ref, error or None)
-            return "sent"
-        if result.permanent:
-            store.record_failed(conn, message.id, now, error)
-            return "failed"
-        store.record_retry(conn, message.id, now, now + backoff(message.attempts), error)
-        return "retrying"
+    if result.ok:
+        store.record_sent(conn, message.id, now, result.remote_ref, error or None)
+        return "sent"
+    if result.permanent:
+        store.record_failed(conn, message.id, now, error)
+        return "failed"
+    store.record_retry(conn, message.id, now, now + backoff(message.attempts), error)
+    return "retrying"

@@ -15,7 +15,6 @@ LEASE_ENV = "COMPLIANCE_OUTBOX_LEASE_S"  # how long a claim holds when its pass 
 DEFAULT_DEADLINE_S = 10.0
 DEFAULT_BREAKER_FAILURES = 3
 DEFAULT_LEASE_S = 300.0
-MAX_BATCH = 50
 
 
 @dataclass(frozen=True)
@@ -32,11 +31,6 @@ class DeliverySettings:
         if not (math.isfinite(self.lease_s) and self.lease_s >= 2 * self.deadline_s):
             raise InputError(f"{LEASE_ENV} must be at least twice {DEADLINE_ENV} ({2 * self.deadline_s:g} s),"
                              f" got {self.lease_s!r}")
-
-    @property
-    def batch_size(self) -> int:
-        """Messages claimed at once: sending them all at the deadline still ends well inside the lease."""
-        return max(1, min(MAX_BATCH, int(self.lease_s / (2 * self.deadline_s))))
 
     @classmethod
     def from_env(cls) -> DeliverySettings:

@@ -79,12 +79,6 @@ def claim_due(conn: Connection, topic: str, clock: datetime, claimer: str, limit
     return sorted((OutboxMessage.from_row(r) for r in rows), key=lambda m: m.id)
 
 
-def release(conn: Connection, message_ids: list[int], claimer: str) -> None:
-    """Give back claimed messages this pass will not send (they are due again at once)."""
-    conn.execute("UPDATE outbox SET claimed_until = NULL, claimed_by = NULL WHERE id = ANY(?) AND claimed_by = ?",
-                 (message_ids, claimer))
-
-
 def due_count(conn: Connection, topic: str, now: datetime) -> int:
     return int(conn.scalar(f"SELECT count(*) FROM outbox WHERE {_DUE} AND {_UNCLAIMED}", (topic, now, now)))
 

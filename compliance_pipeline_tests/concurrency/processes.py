@@ -57,7 +57,7 @@ def run_rounds(folder: Path, rounds: list[list[list[str] | None]], *, env: dict[
         (folder / f"w{w}.json").write_text(json.dumps([r[w] for r in rounds]))
         procs.append(subprocess.Popen(
             [sys.executable, "-c", WORKER, str(folder), f"w{w}"], env={**os.environ, **env},
-            stdout=subprocess.DEVNULL, stderr=open(folder / f"w{w}.stderr", "w")))
+            stdout=open(folder / f"w{w}.stdout", "w"), stderr=open(folder / f"w{w}.stderr", "w")))
     try:
         _wait_for([folder / f"ready-w{w}" for w in range(workers)], timeout_s, procs)
         codes = []
@@ -75,6 +75,17 @@ def run_rounds(folder: Path, rounds: list[list[list[str] | None]], *, env: dict[
             if proc.poll() is None:
                 proc.kill()
                 proc.wait()
+
+
+def outputs_of(folder: Path, worker: int) -> list:
+    """The JSON documents worker printed, one per command it ran, in order."""
+    text, decoder, found, at = (folder / f"w{worker}.stdout").read_text(), json.JSONDecoder(), [], 0
+    while at < len(text.rstrip()):
+        document, at = decoder.raw_decode(text, at)
+        found.append(document)
+        while at < len(text) and text[at].isspace():
+            at += 1
+    return found
 
 
 def stderr_of(folder: Path) -> str:
