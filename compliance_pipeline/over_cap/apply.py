@@ -189,9 +189,9 @@ def _flip_batch(conn: Connection, batch, *, run_id: str, now: datetime) -> None:
                  " WHERE id = ANY(?)", (now, visit_ids))
 
 
-# A completed work's accrual under the rule (approved only), from its row and payment unit.
-_WORKER_RULE = "CASE WHEN cw.status = 'approved' THEN cw.saved_approved_count * pu.amount ELSE 0 END"
-_ORG_RULE = "CASE WHEN cw.status = 'approved' THEN cw.saved_approved_count * pu.org_amount ELSE 0 END"
+# A completed work's accrual under the rule, from its row and payment unit.
+_WORKER_RULE = storage.accrual_sql("cw", "pu.amount")
+_ORG_RULE = storage.accrual_sql("cw", "pu.org_amount")
 
 
 def _recompute_accruals(conn: Connection, access_ids: list[int], *, run_id: str) -> None:

