@@ -68,3 +68,18 @@ def test_domains_use_only_the_warehouse_public_names():
             if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("compliance_pipeline.warehouse"):
                 offenders += [f"{module}: {node.module}.{a.name}" for a in node.names if a.name.startswith("_")]
     assert offenders == []
+
+
+def test_only_the_warehouse_touches_the_driver_or_branches_on_the_backend():
+    """Backend differences live in warehouse/: no other module reaches the driver connection
+    (`.raw`) or asks which backend it is on (`.is_postgres`)."""
+    offenders = []
+    for module, path in module_paths().items():
+        if module.startswith("compliance_pipeline.warehouse"):
+            continue
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if isinstance(node, ast.Attribute) and (
+                    node.attr == "is_postgres" or (node.attr == "raw" and isinstance(node.value, ast.Name)
+                                                   and node.value.id == "conn")):
+                offenders.append(f"{module}:{node.lineno} .{node.attr}")
+    assert offenders == []
