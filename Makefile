@@ -44,9 +44,13 @@ demo: install $(DAGSTER_HOME)/dagster.yaml
 serve: install $(DAGSTER_HOME)/dagster.yaml
 	$(BIN)/dg dev -h 127.0.0.1 -p 3000
 
+# Tests run in TEST_WORKERS processes (pytest-xdist; each starts its own PostgreSQL); tests of
+# one xdist_group stay in one process. `make test TEST_WORKERS=0` runs them in this process,
+# `make test PYTEST_ARGS='-m "not slow"'` skips the long scenarios.
+TEST_WORKERS ?= 2
 test: install
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 bench: install
 	@for script in benchmarks/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done

@@ -14,7 +14,8 @@ from compliance_pipeline.warehouse import Warehouse
 from compliance_pipeline_tests import pg_server
 from compliance_pipeline_tests.webui.dagster_dev import PROJECT_ROOT, DagsterDev
 
-pytestmark = pytest.mark.slow
+# One `dagster dev` per module: its tests stay in one xdist worker.
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("webui")]
 
 CONTRACT_ASSETS = {
     "traffic_six_month_aggregates", "access_stimulation_flags", "budget_audit_log",
