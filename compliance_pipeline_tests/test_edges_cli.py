@@ -85,6 +85,8 @@ BAD_INPUT = [
     (["access-stim", "--as-of", "0001-01-01"], "--as-of"),
     (["access-stim", "--as-of", "9999-12-31"], "--as-of"),
     (["access-stim", "--as-of", "9999-12-31T23:59:59-05:00"], "--as-of"),
+    (["access-stim", "monthly", "--month", "9999-12"], "--month"),
+    (["access-stim", "monthly", "--month", "0001-01"], "--month"),
     (["demo-data", "--anchor", "0001-01-01"], "--anchor"),
     (["demo-data", "--anchor", "9999-12-31T23:59:59-05:00"], "--anchor"),
     (["demo-data", "--scale", "100000000000000"], "--scale"),
@@ -234,3 +236,24 @@ def test_a_password_in_the_url_query_stays_out_of_dagster_events(tmp_path):
     logged = [str(record) for record in instance.all_logs(result.run_id)]
     assert any("password=***" in text for text in logged)
     assert not any("hunter2" in text for text in logged)
+
+
+def test_a_duckdb_file_locked_by_another_process_is_exit_1(tmp_path, env_for, capsys, monkeypatch):
+    import subprocess
+    import sys
+
+    from compliance_pipeline.warehouse.schema import init_schema
+
+    warehouse = env_for(Warehouse(f"duckdb:///{tmp_path / 'w.duckdb'}"))
+    init_schema(warehouse)
+    holder = subprocess.Popen([sys.executable, "-c", "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]);"
+                               " print('locked', flush=True); time.sleep(60)", str(warehouse.url.duckdb_path)],
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "locked"
+        monkeypatch.setenv("COMPLIANCE_DUCKDB_LOCK_WAIT_S", "0.2")
+        line = fails(capsys, ["alerts", "rules", "list"], code=1)
+    finally:
+        holder.kill()
+        holder.wait()
+    assert "locked by another process" in line and "PostgreSQL" in line

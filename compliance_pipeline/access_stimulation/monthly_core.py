@@ -29,6 +29,7 @@ from functools import lru_cache
 from typing import NamedTuple
 
 from compliance_pipeline.errors import InputError
+from compliance_pipeline.inputs import EARLIEST_DAY, LATEST_DAY
 
 CLEC, RATE_OF_RETURN = "clec", "rate_of_return"
 CARRIER_CLASSES = (CLEC, RATE_OF_RETURN)
@@ -160,7 +161,10 @@ def parse_month(text: str, field: str = "month") -> date:
     match = _MONTH.match(text or "")
     if not match or not 1 <= int(match.group(2)) <= 12 or int(match.group(1)) < 1:
         raise InputError(f"{field} must be YYYY-MM (a calendar month), got {text!r}")
-    return date(int(match.group(1)), int(match.group(2)), 1)
+    month = date(int(match.group(1)), int(match.group(2)), 1)
+    if not EARLIEST_DAY <= month <= LATEST_DAY:  # room for the month arithmetic around it
+        raise InputError(f"{field} must be a month from {EARLIEST_DAY:%Y-%m} to {LATEST_DAY:%Y-%m}, got {text!r}")
+    return month
 
 
 def month_label(month: date) -> str:
