@@ -257,3 +257,15 @@ def test_a_duckdb_file_locked_by_another_process_is_exit_1(tmp_path, env_for, ca
         holder.kill()
         holder.wait()
     assert "locked by another process" in line and "PostgreSQL" in line
+
+
+def test_delivery_settings_that_overflow_are_refused(warehouse, env_for, capsys, monkeypatch):
+    env_for(warehouse)
+    monkeypatch.setenv("ALERT_WEBHOOK_URL", "http://127.0.0.1:1/hook")
+    before = fingerprint(warehouse)
+    for name, value in [("COMPLIANCE_OUTBOX_LEASE_S", "1e300"), ("COMPLIANCE_OUTBOX_LEASE_S", "nan"),
+                        ("COMPLIANCE_HTTP_DEADLINE_S", "1e300"), ("COMPLIANCE_HTTP_BREAKER_FAILURES", str(10**20))]:
+        monkeypatch.setenv(name, value)
+        assert name in fails(capsys, ["alerts", "deliver"]), (name, value)
+        monkeypatch.delenv(name)
+    assert fingerprint(warehouse) == before

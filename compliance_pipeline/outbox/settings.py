@@ -15,6 +15,9 @@ LEASE_ENV = "COMPLIANCE_OUTBOX_LEASE_S"  # how long a claim holds when its pass 
 DEFAULT_DEADLINE_S = 10.0
 DEFAULT_BREAKER_FAILURES = 3
 DEFAULT_LEASE_S = 300.0
+MAX_DEADLINE_S = 3600.0
+MAX_BREAKER_FAILURES = 1_000_000
+MAX_LEASE_S = 7 * 86400.0
 
 
 @dataclass(frozen=True)
@@ -24,13 +27,16 @@ class DeliverySettings:
     lease_s: float = DEFAULT_LEASE_S
 
     def __post_init__(self):
-        if not (math.isfinite(self.deadline_s) and self.deadline_s > 0):
-            raise InputError(f"{DEADLINE_ENV} must be a positive number of seconds, got {self.deadline_s!r}")
-        if self.breaker_failures < 1:
-            raise InputError(f"{BREAKER_ENV} must be a whole number >= 1, got {self.breaker_failures!r}")
-        if not (math.isfinite(self.lease_s) and self.lease_s >= 2 * self.deadline_s):
-            raise InputError(f"{LEASE_ENV} must be at least twice {DEADLINE_ENV} ({2 * self.deadline_s:g} s),"
-                             f" got {self.lease_s!r}")
+        # Upper bounds too: 1e300 s is finite but overflows the timedelta of a lease.
+        if not (math.isfinite(self.deadline_s) and 0 < self.deadline_s <= MAX_DEADLINE_S):
+            raise InputError(f"{DEADLINE_ENV} must be a positive number of seconds up to {MAX_DEADLINE_S:g},"
+                             f" got {self.deadline_s!r}")
+        if not 1 <= self.breaker_failures <= MAX_BREAKER_FAILURES:
+            raise InputError(f"{BREAKER_ENV} must be a whole number from 1 to {MAX_BREAKER_FAILURES},"
+                             f" got {self.breaker_failures!r}")
+        if not (math.isfinite(self.lease_s) and 2 * self.deadline_s <= self.lease_s <= MAX_LEASE_S):
+            raise InputError(f"{LEASE_ENV} must be at least twice {DEADLINE_ENV} ({2 * self.deadline_s:g} s)"
+                             f" and at most {MAX_LEASE_S:g} s, got {self.lease_s!r}")
 
     @classmethod
     def from_env(cls) -> DeliverySettings:
