@@ -17,7 +17,7 @@ Rules use UTC schedules (TIMEZONE_OFFSET=0 for the seed) so both produce the sam
 Cost grows with what arrived, not with the history (`--history`, 3,000,000 snapshots by
 default: 60 units x 50,000 minutes x 5 rules): `compliance-pipeline alerts evaluate` with
 nothing new vs the same command on an empty warehouse (the CLI's floor: process start and
-imports), and a pass over 1,000 new snapshots on that history vs the same 1,000 snapshots on an
+imports; medians of 5, run alternately), and a pass over 1,000 new snapshots on that history vs the same 1,000 snapshots on an
 empty history (in-process passes, medians of 3 rounds run alternately).
 """
 
@@ -306,15 +306,22 @@ def _add_rules(conn, units: int) -> None:
             rule_store.add_rule(conn, {"unit_id": f"BENCH-{k:03d}", **template})
 
 
-def _cli_pass_seconds(url: str, runs: int = 3) -> float:
+def _cli_pass_seconds(url: str) -> float:
     script = Path(sys.executable).with_name("compliance-pipeline")
     env = {**os.environ, "COMPLIANCE_WAREHOUSE_URL": url}
-    times = []
+    start = time.perf_counter()
+    subprocess.run([str(script), "alerts", "evaluate"], env=env, check=True, stdout=subprocess.DEVNULL)
+    return time.perf_counter() - start
+
+
+def _cli_pairs(empty_url: str, history_url: str, runs: int = 5) -> tuple[float, float]:
+    """Medians of CLI passes on the empty warehouse and on the history, run alternately so the
+    machine's drifting load hits both alike."""
+    floor, idle = [], []
     for _ in range(runs):
-        start = time.perf_counter()
-        subprocess.run([str(script), "alerts", "evaluate"], env=env, check=True, stdout=subprocess.DEVNULL)
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+        floor.append(_cli_pass_seconds(empty_url))
+        idle.append(_cli_pass_seconds(history_url))
+    return statistics.median(floor), statistics.median(idle)
 
 
 def _analyze(warehouse: Warehouse) -> None:
@@ -336,8 +343,7 @@ def bench_arrivals(name: str, history: Warehouse, fresh: Warehouse, empty: Wareh
     first_s, first = timed(lambda: evaluate_pass(history, now=datetime.now(timezone.utc)))
     print(f"[{name}] {units * minutes:,} snapshots x {len(RULES)} rules per unit built in {build_s:.1f}s;"
           f" first pass {first_s:.2f}s ({first.readings:,} readings)", flush=True)
-    floor_s = _cli_pass_seconds(empty.url.raw)
-    idle_s = _cli_pass_seconds(history.url.raw)
+    floor_s, idle_s = _cli_pairs(empty.url.raw, history.url.raw)
     print(f"[{name}] CLI pass: empty warehouse {floor_s:.3f}s, nothing new on the history {idle_s:.3f}s",
           flush=True)
     with fresh.transaction() as conn:
