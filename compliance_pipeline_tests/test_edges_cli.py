@@ -270,3 +270,22 @@ def test_delivery_settings_that_overflow_are_refused(warehouse, env_for, capsys,
         assert name in fails(capsys, ["alerts", "deliver"]), (name, value)
         monkeypatch.delenv(name)
     assert fingerprint(warehouse) == before
+
+
+def test_a_lock_timeout_is_exit_1_naming_the_setting(pg_url, env_for, capsys, monkeypatch):
+    import psycopg2
+
+    from compliance_pipeline.warehouse.schema import init_schema
+
+    warehouse = env_for(Warehouse(pg_url))
+    init_schema(warehouse)
+    before = fingerprint(warehouse)
+    monkeypatch.setenv("COMPLIANCE_PG_LOCK_TIMEOUT_MS", "200")
+    holder = psycopg2.connect(pg_url)
+    holder.cursor().execute("LOCK TABLE alert_rules IN ACCESS EXCLUSIVE MODE")  # another run, mid-transaction
+    try:
+        line = fails(capsys, ["alerts", "evaluate"], code=1)
+    finally:
+        holder.close()
+    assert "lock timeout" in line and "COMPLIANCE_PG_LOCK_TIMEOUT_MS" in line
+    assert fingerprint(warehouse) == before
