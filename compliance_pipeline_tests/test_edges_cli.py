@@ -204,8 +204,8 @@ def test_demo_data_is_all_or_nothing(warehouse, env_for, capsys, tmp_path):
 def test_a_webhook_token_never_lands_in_the_outbox_or_the_output(warehouse, env_for, capsys, monkeypatch):
     from datetime import datetime, timezone
 
-    from compliance_pipeline.alerts.evaluation import TOPIC
     from compliance_pipeline.outbox import enqueue_many, list_messages
+    from compliance_pipeline.outbox.topics import ALERT_WEBHOOK as TOPIC
     from compliance_pipeline_tests.http_stub import HttpStub
 
     env_for(warehouse)

@@ -10,6 +10,7 @@ from compliance_pipeline.access_stimulation import checks, core, monitor, sums
 from compliance_pipeline.access_stimulation.erpnext import ERPNextResource, deliver_todos
 from compliance_pipeline.access_stimulation.tables import AGGREGATES, DOMAIN, EVALUATIONS, PROFILES, STUDIES
 from compliance_pipeline.catalog import materialized
+from compliance_pipeline.outbox import topics
 from compliance_pipeline.outbox.metadata import delivery_metadata
 from compliance_pipeline.outbox.tables import OUTBOX
 from compliance_pipeline.partitions import DAILY
@@ -120,9 +121,9 @@ def access_stimulation_flags(context: dg.AssetExecutionContext, config: AccessSt
 )
 def erpnext_todo_delivery(context: dg.AssetExecutionContext, warehouse: WarehouseResource,
                           erpnext: ERPNextResource) -> dg.MaterializeResult:
-    report = deliver_todos(warehouse.get(), erpnext, monitor.TODO_TOPIC, datetime.now(timezone.utc))
+    report = deliver_todos(warehouse.get(), erpnext, topics.ERPNEXT_TODO, datetime.now(timezone.utc))
     if not report.configured:
         context.log.warning("ERPNEXT_URL / ERPNEXT_API_KEY / ERPNEXT_API_SECRET not set: ToDos stay pending")
     return dg.MaterializeResult(metadata={
         **delivery_metadata(report),
-        **materialized(warehouse.get(), OUTBOX, {"topic": monitor.TODO_TOPIC})})
+        **materialized(warehouse.get(), OUTBOX, {"topic": topics.ERPNEXT_TODO})})

@@ -5,8 +5,9 @@ from datetime import date, datetime, timedelta, timezone
 
 import dagster as dg
 
-from compliance_pipeline.access_stimulation import monitor, storage
+from compliance_pipeline.access_stimulation import storage
 from compliance_pipeline.outbox import store as outbox_store
+from compliance_pipeline.outbox import topics
 from compliance_pipeline.outbox.tables import OUTBOX
 from compliance_pipeline.ui import rows_table
 from compliance_pipeline.warehouse import Warehouse
@@ -47,8 +48,8 @@ def traffic_studies_result(warehouse: Warehouse, day: date, counts: dict[str, in
 def erpnext_todos_not_waiting(warehouse: WarehouseResource) -> dg.AssetCheckResult:
     now = datetime.now(timezone.utc)
     with warehouse.get().connect() as conn:
-        oldest = outbox_store.oldest_pending_created_at(conn, monitor.TODO_TOPIC)
-        pending = outbox_store.list_messages(conn, monitor.TODO_TOPIC, status="pending")
+        oldest = outbox_store.oldest_pending_created_at(conn, topics.ERPNEXT_TODO)
+        pending = outbox_store.list_messages(conn, topics.ERPNEXT_TODO, status="pending")
     waited = now - oldest if oldest is not None else timedelta(0)
     return dg.AssetCheckResult(
         passed=waited <= MAX_TODO_WAIT,

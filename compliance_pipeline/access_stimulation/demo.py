@@ -11,7 +11,8 @@ import random
 from collections.abc import Iterator
 from datetime import date, datetime, time, timedelta, timezone
 
-from compliance_pipeline.access_stimulation import monitor, monthly_demo
+from compliance_pipeline.access_stimulation import monthly_demo
+from compliance_pipeline.outbox import topics
 from compliance_pipeline.warehouse import Warehouse
 
 ACTIVE_PROFILES = 40
@@ -64,7 +65,7 @@ def load_demo(warehouse: Warehouse, *, seed: int, scale: int, anchor: date, days
         for table in ("cdr_traffic_studies", "cdr_ingestion_profiles",
                       "access_stim_aggregates", "access_stim_evaluations"):
             conn.execute(f"DELETE FROM {table}")
-        conn.execute("DELETE FROM outbox WHERE topic = ?", (monitor.TODO_TOPIC,))
+        conn.execute("DELETE FROM outbox WHERE topic = ?", (topics.ERPNEXT_TODO,))
         conn.insert_rows("cdr_ingestion_profiles", PROFILE_COLUMNS, profiles)
         studies = conn.insert_rows("cdr_traffic_studies", STUDY_COLUMNS, study_rows(rng, profiles, days, anchor))
         monthly = monthly_demo.load(conn, seed, profiles, anchor, days)

@@ -15,10 +15,10 @@ from compliance_pipeline import outbox
 from compliance_pipeline.access_stimulation import core, storage, sums
 from compliance_pipeline.collector import collector_paused
 from compliance_pipeline.errors import InputError
+from compliance_pipeline.outbox import topics
 from compliance_pipeline.warehouse import Connection, Warehouse
 from compliance_pipeline.warehouse.locks import advisory_xact_lock
 
-TODO_TOPIC = "erpnext_todo"
 FLAGS_LOCK = "access_stimulation_flags"  # held from the cooldown look-up to COMMIT
 
 
@@ -68,7 +68,7 @@ def _write(conn: Connection, as_of: datetime, threshold: float, cooldown_days: i
     stamped = storage.stamp_flagged_profiles(conn, as_of)
     todos = [(core.todo_key(ev.profile_id, as_of), core.todo_payload(ev, evidences[ev.profile_id]))
              for ev in evaluations if ev.flagged]
-    enqueued = outbox.enqueue_many(conn, topic=TODO_TOPIC, messages=todos, now=queued_at)
+    enqueued = outbox.enqueue_many(conn, topic=topics.ERPNEXT_TODO, messages=todos, now=queued_at)
     return {"history_rows": history_rows, "stamped": stamped, "todos_enqueued": enqueued}
 
 

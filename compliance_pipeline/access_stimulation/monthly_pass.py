@@ -17,9 +17,8 @@ from compliance_pipeline.access_stimulation import monthly_storage as storage
 from compliance_pipeline.access_stimulation import monthly_todos
 from compliance_pipeline.collector import collector_paused
 from compliance_pipeline.errors import InputError
+from compliance_pipeline.outbox import topics
 from compliance_pipeline.warehouse import Connection, Warehouse
-
-TODO_TOPIC = "erpnext_todo"  # the daily monitor's outbox topic: one ERPNext delivery for both
 
 
 @dataclass
@@ -89,6 +88,6 @@ def run(warehouse: Warehouse, *, month: date, settings: core.MonthlySettings | N
         written = {}
         if not dry_run:
             written["status_rows"] = storage.replace_month(conn, month, statuses)
-            written["todos_enqueued"] = outbox.enqueue_many(conn, topic=TODO_TOPIC,
+            written["todos_enqueued"] = outbox.enqueue_many(conn, topic=topics.ERPNEXT_TODO,
                                                             messages=monthly_todos.todos(statuses, settings), now=queued_at)
     return MonthResult(month, dry_run, statuses, written)

@@ -70,7 +70,7 @@ def alert_webhook_delivery(context: dg.AssetExecutionContext, warehouse: Warehou
     report = deliver_report(warehouse.get(), alert_webhook.target(), now=datetime.now(timezone.utc))
     if not report.configured:
         context.log.warning(f"ALERT_WEBHOOK_URL is not set: {report.outbox['pending']} message(s) wait")
-    from compliance_pipeline.alerts.evaluation import TOPIC
+    from compliance_pipeline.outbox.topics import ALERT_WEBHOOK as TOPIC
 
     return dg.MaterializeResult(metadata={
         **delivery_metadata(report), **materialized(warehouse.get(), OUTBOX, {"topic": TOPIC})})

@@ -10,18 +10,11 @@ from compliance_pipeline.warehouse.resource import WarehouseResource
                 "(a row written behind the CLI's back with a bad field is skipped by the pass).")
 def alert_rules_valid(warehouse: WarehouseResource) -> dg.AssetCheckResult:
     from compliance_pipeline.alerts import storage
-    from compliance_pipeline.alerts.rules import validate_rule
-    from compliance_pipeline.errors import InputError
+    from compliance_pipeline.alerts.rules import split_valid
 
     with warehouse.get().connect() as conn:
         rows = storage.enabled_rule_rows(conn)
-    invalid = []
-    for row in rows:
-        rule_id = row.pop("id")
-        try:
-            validate_rule(row, rule_id=rule_id)
-        except InputError as exc:
-            invalid.append({"rule_id": rule_id, "error": str(exc)})
+    _, invalid = split_valid(rows)
     return dg.AssetCheckResult(passed=not invalid, metadata={
         "enabled_rules": dg.MetadataValue.int(len(rows)), "invalid": dg.MetadataValue.json(invalid)})
 
@@ -29,8 +22,8 @@ def alert_rules_valid(warehouse: WarehouseResource) -> dg.AssetCheckResult:
 @dg.asset_check(asset=alert_webhook_delivery, description="No alert webhook message was refused (4xx) "
                 "by the receiver; refused messages are kept in the outbox with the answer.")
 def alert_webhook_nothing_refused(warehouse: WarehouseResource) -> dg.AssetCheckResult:
-    from compliance_pipeline.alerts.evaluation import TOPIC
     from compliance_pipeline.outbox import status_counts
+    from compliance_pipeline.outbox.topics import ALERT_WEBHOOK as TOPIC
 
     with warehouse.get().connect() as conn:
         counts = status_counts(conn, TOPIC)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from compliance_pipeline.alerts.evaluation import TOPIC
 from compliance_pipeline.outbox import DeliveryReport, deliver_and_report
+from compliance_pipeline.outbox.topics import ALERT_WEBHOOK
 from compliance_pipeline.outbox.webhook import IDEMPOTENCY_HEADER, webhook_sender
 from compliance_pipeline.warehouse import Warehouse
 
@@ -14,7 +14,7 @@ __all__ = ["IDEMPOTENCY_HEADER", "deliver", "deliver_report", "webhook_sender"]
 
 def deliver_report(warehouse: Warehouse, url: str | None, *, now: datetime) -> DeliveryReport:
     """Send what is due; with no URL configured nothing is attempted and messages wait."""
-    return deliver_and_report(warehouse, topic=TOPIC, send=webhook_sender(url) if url else None, now=now)
+    return deliver_and_report(warehouse, topic=ALERT_WEBHOOK, send=webhook_sender(url) if url else None, now=now)
 
 
 def deliver(warehouse: Warehouse, url: str | None, *, now: datetime) -> dict:

@@ -61,7 +61,7 @@ def snapshot_rows(seed: int, units: list[str], start: datetime, minutes: int):
 
 def load_demo(warehouse: Warehouse, *, seed: int, scale: int, anchor: date) -> dict:
     from compliance_pipeline.alerts import rule_store
-    from compliance_pipeline.alerts.evaluation import TOPIC
+    from compliance_pipeline.outbox.topics import ALERT_WEBHOOK as TOPIC
 
     units = [f"SLM-{k + 1:03d}" for k in range(3 * scale)]
     start = datetime.combine(anchor - timedelta(days=DAYS - 1), time(0), tzinfo=timezone.utc)

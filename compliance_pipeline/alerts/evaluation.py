@@ -20,13 +20,11 @@ import numpy as np
 from compliance_pipeline.alerts import storage
 from compliance_pipeline.alerts.machine import ACTIVE, CLEAR, ONSET, RuleState
 from compliance_pipeline.alerts.rule_outcome import Edge, clear_detail, evaluate_rule, onset_detail
-from compliance_pipeline.alerts.rules import Rule, validate_rule
-from compliance_pipeline.errors import InputError
-from compliance_pipeline.outbox import enqueue_many
+from compliance_pipeline.alerts.rules import Rule, split_valid
+from compliance_pipeline.outbox import enqueue_many, topics
 from compliance_pipeline.redact import safe_name
 from compliance_pipeline.warehouse import Connection, Warehouse
 
-TOPIC = "alert_webhook"
 logger = logging.getLogger(__name__)
 
 
@@ -60,17 +58,6 @@ class _RuleRun:
     # False while nothing about the stored row would change (bar updated_at): a pass with
     # nothing new then writes nothing.
     changed: bool = True
-
-
-def _valid_rules(rows: list[dict], report: PassReport) -> list[Rule]:
-    rules = []
-    for row in rows:
-        rule_id = row.pop("id")
-        try:
-            rules.append(validate_rule(row, rule_id=int(rule_id)))
-        except InputError as exc:  # a bad row written behind the CLI's back: reported, not evaluated
-            report.invalid_rules.append({"rule_id": int(rule_id), "error": str(exc)})
-    return rules
 
 
 def _label(rule: Rule) -> str:
@@ -123,7 +110,8 @@ def evaluate_pass(warehouse: Warehouse, *, now: datetime, log: logging.Logger = 
     report = PassReport()
     with warehouse.transaction() as conn:
         storage.lock_pass(conn)
-        rules = _valid_rules(storage.enabled_rule_rows(conn), report)
+        rules, invalid = split_valid(storage.enabled_rule_rows(conn))
+        report.invalid_rules.extend(invalid)
         messages: list[tuple[str, dict]] = []
         runs = _restore(conn, rules, report, messages, log)
         horizon = storage.arrival_horizon(conn)
@@ -183,7 +171,7 @@ def _at(edge: Edge) -> datetime:
 def _write(conn: Connection, runs: list[_RuleRun], outcomes: list, report: PassReport, messages: list,
            now: datetime, log: logging.Logger) -> None:
     ids = iter(storage.next_event_ids(conn, sum(e.kind == ONSET for o in outcomes for e in o.edges)))
-    new_rows: dict[int, list] = {}
+    new_rows: dict[int, dict] = {}  # events opened in this pass, by id, column -> value
     clears, states = [], []
     for run, outcome in zip(runs, outcomes):
         rule, open_id = run.rule, run.state.event_id
@@ -191,14 +179,16 @@ def _write(conn: Connection, runs: list[_RuleRun], outcomes: list, report: PassR
             at = _at(edge)
             if edge.kind == ONSET:
                 open_id = next(ids)
-                new_rows[open_id] = [open_id, rule.id, rule.unit_id, rule.name, rule.metric, rule.comparison,
-                                     rule.threshold_db, at, edge.value, edge.value, None, None, "active",
-                                     None, None, None]
+                new_rows[open_id] = dict.fromkeys(storage.EVENT_COLUMNS) | {
+                    "id": open_id, "rule_id": rule.id, "unit_id": rule.unit_id, "rule_name": rule.name,
+                    "metric": rule.metric, "comparison": rule.comparison, "threshold_db": rule.threshold_db,
+                    "onset_at": at, "onset_value": edge.value, "peak_value": edge.value, "status": "active"}
                 report.opened += 1
                 log.warning(f"[ALERT:ONSET] {_label(rule)}: {onset_detail(rule, edge.value)}")
             else:
                 if open_id in new_rows:
-                    new_rows[open_id][9:13] = [edge.peak, at, edge.value, "cleared"]
+                    new_rows[open_id].update(peak_value=edge.peak, clear_at=at, clear_value=edge.value,
+                                             status="cleared")
                 elif open_id is not None:
                     clears.append((at, edge.value, edge.peak, None, open_id))
                 report.cleared += 1
@@ -214,8 +204,8 @@ def _write(conn: Connection, runs: list[_RuleRun], outcomes: list, report: PassR
         states.append((rule.unit_id, rule.id, rule.fingerprint, state.phase, edge_since, state.peak,
                        state.event_id, run.watermark, run.seen_before, run.late_total, now,
                        run.arrival_cursor))
-    storage.insert_events(conn, [tuple(r) for r in new_rows.values()])
+    storage.insert_events(conn, [tuple(row[c] for c in storage.EVENT_COLUMNS) for row in new_rows.values()])
     storage.clear_events(conn, clears)
     if states:
         storage.replace_states(conn, [r.rule.id for r in runs if r.changed], states)
-    enqueue_many(conn, topic=TOPIC, messages=messages, now=now)
+    enqueue_many(conn, topic=topics.ALERT_WEBHOOK, messages=messages, now=now)

@@ -178,3 +178,17 @@ def with_changes(rule: Rule, changes: dict[str, Any]) -> Rule:
     merged = {f: getattr(rule, f) for f in FIELDS}
     merged.update(changes)
     return validate_rule(merged, rule_id=rule.id)
+
+
+def split_valid(rows: list[dict]) -> tuple[list[Rule], list[dict]]:
+    """Stored rule rows (each with its "id") as Rules, and those that fail validation as
+    {"rule_id", "error"}: a row written behind the CLI's back is reported, never evaluated."""
+    rules, invalid = [], []
+    for row in rows:
+        fields = {k: v for k, v in row.items() if k != "id"}
+        rule_id = int(row["id"])
+        try:
+            rules.append(validate_rule(fields, rule_id=rule_id))
+        except InputError as exc:
+            invalid.append({"rule_id": rule_id, "error": str(exc)})
+    return rules, invalid

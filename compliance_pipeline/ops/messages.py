@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-TOPIC = "ops_webhook"
+from compliance_pipeline.outbox.topics import OPS_WEBHOOK
+
+TOPIC = OPS_WEBHOOK
 RUN_FAILURE, CHECK_FAILURE, LATE_ASSET = "run_failure", "check_failure", "late_asset"
 MAX_TEXT = 2000
 

@@ -12,6 +12,7 @@ from compliance_pipeline.warehouse.locks import claim_rows
 
 _COLUMNS = ("id, topic, message_key, payload_json, status, attempts, created_at, "
             "next_attempt_at, last_attempt_at, sent_at, remote_ref, last_error, claimed_until, claimed_by")
+_COLUMN_NAMES = tuple(name.strip() for name in _COLUMNS.split(","))
 _DUE = "topic = ? AND status = 'pending' AND next_attempt_at <= ?"
 _UNCLAIMED = "(claimed_until IS NULL OR claimed_until <= ?)"
 
@@ -35,9 +36,9 @@ class OutboxMessage:
 
     @classmethod
     def from_row(cls, row: tuple) -> OutboxMessage:
-        values = list(row)
-        values[3] = json.loads(values[3])
-        return cls(*values)
+        """A row of SELECT {_COLUMNS}: the stored payload_json parsed into payload."""
+        fields = dict(zip(_COLUMN_NAMES, row))
+        return cls(payload=json.loads(fields.pop("payload_json")), **fields)
 
 
 def enqueue(conn: Connection, *, topic: str, key: str, payload: dict[str, Any], now: datetime) -> bool:

@@ -8,7 +8,8 @@ from datetime import date, timedelta
 import pytest
 
 from compliance_pipeline import outbox
-from compliance_pipeline.access_stimulation import core, monitor
+from compliance_pipeline.access_stimulation import core
+from compliance_pipeline.outbox import topics
 from compliance_pipeline_tests.access_stimulation.helpers import add_profiles, add_studies, at
 from compliance_pipeline_tests.concurrency.processes import run_rounds, stderr_of
 
@@ -62,6 +63,6 @@ def _outcome(warehouse) -> dict:
     with warehouse.connect() as conn:
         flags = Counter(pid for (pid,) in conn.query(
             "SELECT profile_id FROM access_stim_evaluations WHERE reason = ?", (core.FLAGGED,)))
-        todos = Counter(int(m.message_key.split(":")[1]) for m in outbox.list_messages(conn, monitor.TODO_TOPIC))
+        todos = Counter(int(m.message_key.split(":")[1]) for m in outbox.list_messages(conn, topics.ERPNEXT_TODO))
         stamped = conn.scalar("SELECT count(*) FROM cdr_ingestion_profiles WHERE access_stim_flagged_at IS NOT NULL")
     return {"flags": dict(flags), "todos": dict(todos), "stamped": stamped}

@@ -5,8 +5,9 @@ from datetime import date, datetime, timedelta, timezone
 import dagster as dg
 
 from compliance_pipeline import outbox
-from compliance_pipeline.access_stimulation import assets, checks, monitor
+from compliance_pipeline.access_stimulation import assets, checks
 from compliance_pipeline.access_stimulation.erpnext import ERPNextResource
+from compliance_pipeline.outbox import topics
 from compliance_pipeline.warehouse.resource import SESSION_TAG, WarehouseResource
 from compliance_pipeline_tests.access_stimulation.helpers import add_profiles, add_studies, at, table_snapshot
 from compliance_pipeline_tests.http_stub import HttpStub
@@ -121,7 +122,7 @@ def test_erpnext_down_then_up_then_forbidden(warehouse):
     assert request.path == "/api/resource/ToDo" and request.headers["Authorization"] == "token k:s"
     assert request.body["priority"] == "High" and request.body["role"] == "Accounting Advisor"
     with warehouse.connect() as conn:
-        (sent,) = outbox.list_messages(conn, monitor.TODO_TOPIC)
+        (sent,) = outbox.list_messages(conn, topics.ERPNEXT_TODO)
     assert (sent.status, sent.remote_ref) == ("sent", "TODO-0001")
     # A second flag (another day) meets a 403: kept as failed with ERPNext's text.
     add_studies(warehouse, [(2, at(DAY + timedelta(days=40)), 90_000, 1000)])
@@ -130,8 +131,8 @@ def test_erpnext_down_then_up_then_forbidden(warehouse):
     result = _deliver(warehouse, erpnext)
     stub.stop()
     with warehouse.connect() as conn:
-        failed = outbox.list_messages(conn, monitor.TODO_TOPIC, status="failed")
-        assert outbox.status_counts(conn, monitor.TODO_TOPIC) == {"pending": 0, "sent": 1, "failed": len(failed)}
+        failed = outbox.list_messages(conn, topics.ERPNEXT_TODO, status="failed")
+        assert outbox.status_counts(conn, topics.ERPNEXT_TODO) == {"pending": 0, "sent": 1, "failed": len(failed)}
     assert metadata_of(result, "erpnext_todo_delivery")["this_run_failed"].value == len(failed) >= 1
     assert all("403" in m.last_error and "Insufficient Permission" in m.last_error for m in failed)
 

@@ -5,6 +5,7 @@ from datetime import date, timedelta
 
 from compliance_pipeline import outbox
 from compliance_pipeline.access_stimulation import core, monitor, storage, sums
+from compliance_pipeline.outbox import topics
 from compliance_pipeline_tests.access_stimulation.helpers import add_profiles, add_studies, at, table_snapshot
 
 DAY = date(2026, 3, 15)
@@ -50,7 +51,7 @@ def test_flag_stamps_records_history_and_queues_one_todo(warehouse):
         assert stamp == AS_OF and json.loads(evidence)["ratio"] == 3.001
         assert [(h["profile_id"], h["reason"]) for h in storage.history(conn)] == [
             (1, "flagged"), (2, "below_threshold"), (3, "cooldown")]
-        (todo,) = outbox.list_messages(conn, monitor.TODO_TOPIC)
+        (todo,) = outbox.list_messages(conn, topics.ERPNEXT_TODO)
     assert todo.status == "pending" and "profile_id=1" in todo.payload["description"]
 
 
@@ -79,7 +80,7 @@ def test_cooldown_across_days_29_then_30(warehouse):
     assert reasons(monitor.run(warehouse, as_of=first + timedelta(days=29)))[1] == core.COOLDOWN
     with warehouse.connect() as conn:
         assert conn.scalar("SELECT access_stim_flagged_at FROM cdr_ingestion_profiles") == AS_OF
-        assert len(outbox.list_messages(conn, monitor.TODO_TOPIC)) == 2
+        assert len(outbox.list_messages(conn, topics.ERPNEXT_TODO)) == 2
 
 
 def _partition_run(warehouse, day):
@@ -146,6 +147,6 @@ def test_days_run_out_of_order_flag_once_per_cooldown(warehouse):
     # Re-running the flagged day itself still flags it (its own flag does not count).
     assert reasons(monitor.run(warehouse, as_of=later))[1] == core.FLAGGED
     with warehouse.connect() as conn:
-        keys = [m.message_key for m in outbox.list_messages(conn, monitor.TODO_TOPIC)]
+        keys = [m.message_key for m in outbox.list_messages(conn, topics.ERPNEXT_TODO)]
         assert conn.scalar("SELECT access_stim_flagged_at FROM cdr_ingestion_profiles") == later
     assert keys == [core.todo_key(1, later), core.todo_key(1, later - timedelta(days=30))]

@@ -7,8 +7,8 @@ from datetime import datetime, timezone
 
 import pytest
 
-from compliance_pipeline.alerts.evaluation import TOPIC
 from compliance_pipeline.outbox import enqueue, list_messages
+from compliance_pipeline.outbox.topics import ALERT_WEBHOOK as TOPIC
 from compliance_pipeline_tests.concurrency.processes import outputs_of, run_rounds, stderr_of
 from compliance_pipeline_tests.http_stub import HttpStub
 
