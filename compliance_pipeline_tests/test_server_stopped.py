@@ -85,6 +85,7 @@ def _wait_until_blocked(holder, proc: subprocess.Popen, timeout_s: float = 60) -
 
 
 PASSES = [
+    ("over-cap plan", "user_visit"),  # its rows come through COPY into Arrow (warehouse/arrow_fetch)
     ("over-cap apply", "completed_work"),
     ("alerts evaluate", "alert_rules"),
     ("access-stim", "cdr_ingestion_profiles"),

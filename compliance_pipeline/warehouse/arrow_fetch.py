@@ -26,12 +26,13 @@ def fetch_arrow(conn: Connection, sql: str, params: Sequence[Any] | None = None,
     import pyarrow as pa
 
     if not conn.is_postgres:
-        table = conn.raw.sql(sql, params=list(params) if params else None).to_arrow_table()
+        with conn.driver_calls():
+            table = conn.raw.sql(sql, params=list(params) if params else None).to_arrow_table()
         return table.cast(pa.schema([pa.field(f.name, (types or {}).get(f.name, f.type)) for f in table.schema]))
     from pyarrow import csv
 
     buffer = io.BytesIO()
-    with conn.raw.cursor() as cursor:
+    with conn.driver_calls(), conn.raw.cursor() as cursor:
         query = cursor.mogrify(to_pyformat(sql), tuple(params) if params else ()).decode()
         cursor.copy_expert(f"COPY ({query}) TO STDOUT WITH (FORMAT csv, HEADER true)", buffer)
     buffer.seek(0)

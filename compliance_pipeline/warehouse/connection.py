@@ -63,6 +63,18 @@ class Connection:
         """What to raise for a driver error: its translation, or the error itself."""
         return translate(exc, self.backend, self.label) or exc
 
+    @contextmanager
+    def driver_calls(self) -> Iterator[None]:
+        """For code that must call the driver itself (conn.raw): its errors are translated as
+        execute()'s are (lost connection / timeouts -> WarehouseUnavailableError, ...)."""
+        try:
+            yield
+        except self._driver_errors as exc:
+            failure = self._failed(exc)
+            if failure is exc:
+                raise
+            raise failure from exc
+
     def execute(self, sql: str, params: Sequence[Any] | None = None) -> Connection:
         """Run one statement; fetch with fetchall/fetchone/fetch_dicts afterwards."""
         try:
