@@ -49,7 +49,13 @@ def safe_name(value: object, limit: int = 200) -> str:
     return text if len(text) <= limit else text[:limit] + f"...({len(text)} chars)"
 
 
-def one_line(text: str) -> str:
-    """An error message as one safe line: secrets masked, lines joined with ' | ', controls escaped."""
+def one_line(text: str, limit: int = 2000) -> str:
+    """An error message as one safe line: secrets masked, lines joined with ' | ', controls escaped,
+    and at most `limit` characters (the middle gives way: the start says what, the end what to do)."""
     lines = [line.strip() for line in mask_secrets(str(text)).splitlines() if line.strip()]
-    return escape_control(" | ".join(lines))
+    line = escape_control(" | ".join(lines))
+    if len(line) <= limit:
+        return line
+    cut = f" ...({len(line) - limit} chars)... "
+    head = (limit - len(cut)) * 2 // 3
+    return line[:head] + cut + line[len(line) - (limit - len(cut) - head):]

@@ -50,3 +50,9 @@ def test_escaped_text_has_no_control_characters(text):
 def test_a_forged_log_line_stays_on_its_line():
     assert safe_name("night\n[ALERT:CLEAR] fake\x1b[2K") == "night\\n[ALERT:CLEAR] fake\\x1b[2K"
     assert safe_name("x" * 500).endswith("...(500 chars)")
+
+
+def test_a_huge_message_keeps_its_start_and_its_advice():
+    line = one_line("opportunity_id must be a UUID, got '" + "x" * 9000 + "'; run `over-cap plan` first", limit=500)
+    assert len(line) <= 500
+    assert line.startswith("opportunity_id must be a UUID") and line.endswith("run `over-cap plan` first")
