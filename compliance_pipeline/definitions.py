@@ -2,7 +2,7 @@
 
 import dagster as dg
 
-from compliance_pipeline import resources
+from compliance_pipeline import daily_job, resources
 from compliance_pipeline.access_stimulation import definitions as access_stimulation
 from compliance_pipeline.alerts import definitions as alerts
 from compliance_pipeline.budget_audit import definitions as budget_audit
@@ -15,5 +15,6 @@ defs = dg.Definitions.merge(
     budget_audit.defs,
     over_cap.defs,
     alerts.defs,
+    daily_job.defs,
     ops.defs,
 )

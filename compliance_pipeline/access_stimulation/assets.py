@@ -73,12 +73,9 @@ class AccessStimulationFlagsConfig(dg.Config):
     **DOMAIN.asset(EVALUATIONS),
     # Cooldown depends on earlier days' flags: each day also depends on the day before,
     # so a backfill runs in day order and equals the same days run one by one.
-    ins={
-        "traffic_six_month_aggregates": dg.AssetIn(dagster_type=dg.Nothing),
-        "access_stimulation_flags": dg.AssetIn(
-            dagster_type=dg.Nothing,
-            partition_mapping=dg.TimeWindowPartitionMapping(start_offset=-1, end_offset=-1)),
-    },
+    deps=[traffic_six_month_aggregates,
+          dg.AssetDep("access_stimulation_flags",
+                      partition_mapping=dg.TimeWindowPartitionMapping(start_offset=-1, end_offset=-1))],
     description="The access-stimulation decision per active profile and day (47 CFR 61.3(bbb): "
                 "terminating-to-originating ratio above 3:1, not flagged in the last 30 days). Every "
                 "outcome is kept in access_stim_evaluations; a flag stamps the profile and queues one "

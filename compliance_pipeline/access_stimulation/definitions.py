@@ -12,8 +12,8 @@ defs = dg.Definitions(
         assets.access_stimulation_flags, assets.erpnext_todo_delivery,
         monthly_assets.source_agreements, monthly_assets.access_stimulation_monthly_status]),
     asset_checks=[checks.erpnext_todos_not_waiting],
-    jobs=[jobs.daily_access_stimulation_job, jobs.erpnext_todo_delivery_job, monthly_assets.monthly_access_stimulation_job],
-    schedules=[schedules.daily_access_stimulation_schedule, schedules.erpnext_todo_delivery_schedule,
+    jobs=[jobs.erpnext_todo_delivery_job, monthly_assets.monthly_access_stimulation_job],
+    schedules=[schedules.erpnext_todo_delivery_schedule,
                monthly_assets.monthly_access_stimulation_schedule],
     resources={"erpnext": erpnext_resource()},
 )

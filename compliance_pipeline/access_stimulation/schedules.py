@@ -2,14 +2,8 @@
 
 import dagster as dg
 
-from compliance_pipeline.access_stimulation.jobs import daily_access_stimulation_job, erpnext_todo_delivery_job
+from compliance_pipeline.access_stimulation.jobs import erpnext_todo_delivery_job
 from compliance_pipeline.automation import schedule_status
-
-# 06:00 UTC: the schedule's partition is the last complete day (yesterday).
-daily_access_stimulation_schedule = dg.build_schedule_from_partitioned_job(
-    daily_access_stimulation_job, name="daily_access_stimulation_schedule", hour_of_day=6, minute_of_hour=0,
-    default_status=schedule_status(),
-)
 
 # Delivery is its own step: a failed or down ERPNext never touches flagging; retries every 15 min.
 erpnext_todo_delivery_schedule = dg.ScheduleDefinition(
