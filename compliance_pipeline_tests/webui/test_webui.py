@@ -5,16 +5,10 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-import time
 
 import pytest
 
-from compliance_pipeline.demo_data import load_all
-from compliance_pipeline.warehouse import Warehouse
-from compliance_pipeline_tests import pg_server
-from compliance_pipeline_tests.webui.dagster_dev import PROJECT_ROOT, DagsterDev
-
-# One `dagster dev` per module: its tests stay in one xdist worker.
+# One `dagster dev` for every web UI test (conftest): they stay in one xdist worker.
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("webui")]
 
 CONTRACT_ASSETS = {
@@ -39,19 +33,6 @@ mutation Launch($params: ExecutionParams!) { launchRun(executionParams: $params)
 RUN_STATUS_QUERY = "query Run($id: ID!) { runOrError(runId: $id) { ... on Run { status } } }"
 
 
-@pytest.fixture(scope="module")
-def dagster_dev(pg_admin_url, tmp_path_factory):
-    """dagster dev on a free port, on a PostgreSQL warehouse holding the demo data."""
-    name, url = pg_server.create_database(pg_admin_url)
-    home = tmp_path_factory.mktemp("dagster_home")
-    load_all(Warehouse(url), seed=1, scale=1)
-    server = DagsterDev(home, {"COMPLIANCE_WAREHOUSE_URL": url, "BUDGET_AUDIT_DIR": str(home / "budget")},
-                        PROJECT_ROOT / "deploy" / "dagster.yaml").start()
-    yield server
-    server.stop()
-    pg_server.drop_database(pg_admin_url, name)
-
-
 def test_graphql_lists_every_contract_name(dagster_dev):
     assets = dagster_dev.graphql("{ assetNodes { assetKey { path } } }")["data"]["assetNodes"]
     asset_names = {"/".join(node["assetKey"]["path"]) for node in assets}
@@ -62,30 +43,11 @@ def test_graphql_lists_every_contract_name(dagster_dev):
     assert CONTRACT_SENSORS <= {s["name"] for s in repo["sensors"]}
 
 
-def test_launch_a_run_through_graphql_and_see_it_succeed(dagster_dev):
-    (repo,) = dagster_dev.graphql(REPOSITORY_QUERY)["data"]["repositoriesOrError"]["nodes"]
-    params = {
-        "selector": {"repositoryLocationName": repo["location"]["name"],
-                     "repositoryName": repo["name"], "jobName": "remediate_over_cap_visits"},
-        "runConfigData": {},  # the launchpad defaults: a dry run over every opportunity
-    }
-    result = dagster_dev.graphql(LAUNCH_MUTATION, {"params": params})["data"]["launchRun"]
-    assert result["__typename"] == "LaunchRunSuccess", result
-    run_id = result["run"]["runId"]
-    status, deadline = None, time.monotonic() + 240
-    while time.monotonic() < deadline:
-        status = dagster_dev.graphql(RUN_STATUS_QUERY, {"id": run_id})["data"]["runOrError"]["status"]
-        if status in ("SUCCESS", "FAILURE", "CANCELED"):
-            break
-        time.sleep(1)
-    assert status == "SUCCESS", (dagster_dev.log_path.read_text()[-3000:])
-
-
 def _chromium() -> str | None:
     return shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
 
 
-def test_browser_renders_the_asset_catalog(dagster_dev, tmp_path):
+def test_browser_renders_the_asset_catalog(dagster_dev, tmp_path, artifacts):
     browser = _chromium()
     if browser is None:
         pytest.skip("no Chromium on this machine (apt-get install chromium; .ci/run does it in CI)")
@@ -98,7 +60,7 @@ def test_browser_renders_the_asset_catalog(dagster_dev, tmp_path):
                          timeout=120).stdout
     missing = {name for name in CONTRACT_ASSETS if name not in dom}
     assert not missing, f"asset catalog page lacks {missing}"
-    screenshot = tmp_path / "assets.png"
+    screenshot = artifacts / "assets.png"
     subprocess.run([browser, *flags, f"--screenshot={screenshot}", page], capture_output=True,
                    timeout=120)
     assert screenshot.exists() and screenshot.stat().st_size > 10_000
