@@ -23,14 +23,6 @@ REPOSITORY_QUERY = """
 { repositoriesOrError { ... on RepositoryConnection { nodes {
     name location { name } jobs { name } schedules { name } sensors { name }
 } } } }"""
-LAUNCH_MUTATION = """
-mutation Launch($params: ExecutionParams!) { launchRun(executionParams: $params) {
-  __typename
-  ... on LaunchRunSuccess { run { runId } }
-  ... on PythonError { message }
-  ... on RunConfigValidationInvalid { errors { message } }
-} }"""
-RUN_STATUS_QUERY = "query Run($id: ID!) { runOrError(runId: $id) { ... on Run { status } } }"
 
 
 def test_graphql_lists_every_contract_name(dagster_dev):
