@@ -155,10 +155,13 @@ def test_helm_instance_settings_validate_against_dagsters_instance_schema():
     # What the chart writes into the instance ConfigMap from these values.
     instance = {"concurrency": _camel_to_snake(values["concurrency"]),
                 "run_retries": _camel_to_snake(values["dagsterDaemon"]["runRetries"]),
+                "run_queue": _camel_to_snake(
+                    values["dagsterDaemon"]["runCoordinator"]["config"]["queuedRunCoordinator"]),
                 "telemetry": values["telemetry"]}
     result = process_config(INSTANCE_SCHEMA, instance)
     assert result.success, [error.message for error in result.errors]
     assert instance["concurrency"] == _yaml("dagster-postgres.yaml")["concurrency"]
+    assert instance["run_queue"] == _yaml("dagster-postgres.yaml")["run_queue"]
     assert values["telemetry"]["enabled"] is False
     assert values["postgresql"]["enabled"] is False
     assert values["postgresql"]["postgresqlScheme"] == "postgresql+psycopg2"
