@@ -12,8 +12,8 @@ def collector_paused() -> Iterator[None]:
     """For passes that build tens of thousands of small objects (rows, plan items, decisions)
     that form no cycles and die when the pass ends. The cyclic collector would rescan them
     again and again while they are built and promote them into the oldest generation, whose
-    full collections scan everything the process holds (measured: 0.4-0.8 s of a 2 s over-cap
-    plan; ~30 ms of an access-stimulation day in a process holding Dagster). Reference
+    full collections scan everything the process holds: a large share of an over-cap plan's
+    time (numbers in the over_cap README). Reference
     counting still frees everything; collection resumes (if it was on) when the pass ends."""
     enabled = gc.isenabled()
     gc.disable()

@@ -1,4 +1,4 @@
-"""The seed 000 decision, pure: no dagster, no database, no clock (as_of is passed in).
+"""The decision of the original monitor script, pure: no dagster, no database, no clock (as_of is passed in).
 
 Per active profile, over studies in [as_of - 6 calendar months, as_of):
     orig_minutes <= 0                      -> no_orig_traffic
@@ -26,7 +26,7 @@ WINDOW_LABEL = "6m"
 NO_ORIG_TRAFFIC = "no_orig_traffic"
 BELOW_THRESHOLD = "below_threshold"
 COOLDOWN = "cooldown"
-FLAGGED = "flagged"  # history only: the seed's flagged summaries carry no "reason" key
+FLAGGED = "flagged"  # history only: the original script's flagged summaries carry no "reason" key
 REASONS = (FLAGGED, COOLDOWN, BELOW_THRESHOLD, NO_ORIG_TRAFFIC)
 
 TODO_PRIORITY = "High"
@@ -34,8 +34,7 @@ TODO_ROLE = "Accounting Advisor"
 
 
 # The two per-profile records are NamedTuples: immutable like frozen dataclasses, but built
-# at a third of the cost (measured: 10,000 frozen dataclasses ~9 ms, NamedTuples ~3 ms), and
-# a day builds 10,000 of each.
+# at a third of the cost, and a day builds 10,000 of each.
 class ProfileTotals(NamedTuple):
     """One active profile's minutes over the window (NULL minutes already counted as 0)."""
 
@@ -107,46 +106,33 @@ def validate_settings(threshold: float, cooldown_days: int) -> None:
                          f"got {cooldown_days!r}")
 
 
-def evaluate(totals: ProfileTotals, *, last_flagged_at: datetime | None, as_of: datetime,
-             threshold: float = DEFAULT_THRESHOLD,
-             cooldown_days: int = DEFAULT_COOLDOWN_DAYS) -> Evaluation:
-    """One profile's outcome (evaluate_many for one)."""
-    last = {} if last_flagged_at is None else {totals.profile_id: last_flagged_at}
-    (evaluation,) = evaluate_many([totals], last_flagged=last, as_of=as_of, threshold=threshold,
-                                  cooldown_days=cooldown_days)
-    return evaluation
-
-
 def evaluate_many(totals: Iterable[tuple[int, int, int]], *, last_flagged: Mapping[int, datetime],
                   as_of: datetime, threshold: float = DEFAULT_THRESHOLD,
                   cooldown_days: int = DEFAULT_COOLDOWN_DAYS) -> list[Evaluation]:
     """Every profile's outcome, in order. totals: ProfileTotals or plain (profile_id, term, orig)
     tuples; last_flagged: the flag that decides each profile's cooldown, usually the latest
-    before as_of, possibly one less than cooldown_days after it (absent = never flagged).
-    One loop with the rules inline (a day decides 10,000 profiles: about half the time of a
-    function call and a NamedTuple constructor call per profile)."""
-    new, make = tuple.__new__, Evaluation
+    before as_of, possibly one less than cooldown_days after it (absent = never flagged)."""
     evaluations: list[Evaluation] = []
     append, last_of = evaluations.append, last_flagged.get
     for profile_id, term, orig in totals:
         if orig <= 0:
-            append(new(make, (profile_id, NO_ORIG_TRAFFIC, term, orig, None, None)))
+            append(Evaluation(profile_id, NO_ORIG_TRAFFIC, term, orig, None, None))
             continue
         ratio = term / orig
         if ratio <= threshold:
-            append(new(make, (profile_id, BELOW_THRESHOLD, term, orig, ratio, None)))
+            append(Evaluation(profile_id, BELOW_THRESHOLD, term, orig, ratio, None))
             continue
         last = last_of(profile_id)
-        # The seed's test: whole days (timedelta.days floors) since the last stamp; a flag after
-        # as_of gives negative days: cooldown too.
+        # The original script's test: whole days (timedelta.days floors) since the last stamp;
+        # a flag after as_of gives negative days: cooldown too.
         reason = COOLDOWN if last is not None and (as_of - last).days < cooldown_days else FLAGGED
-        append(new(make, (profile_id, reason, term, orig, ratio, last)))
+        append(Evaluation(profile_id, reason, term, orig, ratio, last))
     return evaluations
 
 
 def evidence(ev: Evaluation, *, as_of: datetime, threshold: float,
              months: list[MonthMinutes]) -> dict:
-    """The seed's evidence keys plus the window's calendar months one by one."""
+    """The original script's evidence keys plus the window's calendar months one by one."""
     return {
         "ratio": round(ev.ratio, 3),
         "term_minutes": ev.term_minutes,
@@ -161,7 +147,7 @@ def evidence(ev: Evaluation, *, as_of: datetime, threshold: float,
 
 
 def summary(ev: Evaluation, *, dry_run: bool, evidence_payload: dict | None = None) -> dict:
-    """The seed's summary dict for one profile, key for key."""
+    """The original script's summary dict for one profile, key for key."""
     base = {"profile_id": ev.profile_id, "flagged": False, "reason": ev.reason}
     if ev.reason == NO_ORIG_TRAFFIC:
         return {**base, "term_minutes": ev.term_minutes, "orig_minutes": ev.orig_minutes}
@@ -175,7 +161,7 @@ def summary(ev: Evaluation, *, dry_run: bool, evidence_payload: dict | None = No
 
 
 def run_summary(summaries: list[dict]) -> dict:
-    """The seed's run_once result."""
+    """The original script's run_once result."""
     return {
         "evaluated": len(summaries),
         "flagged": sum(1 for s in summaries if s.get("flagged") and not s.get("dry_run")),

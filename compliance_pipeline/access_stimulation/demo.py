@@ -1,6 +1,6 @@
 """Demo data: ~40 active profiles (+ a few inactive) x ~8 months of daily traffic studies.
 
-Mix per profile (deterministic from the seed): most carry ordinary traffic (term/orig 0.8-2.5),
+Mix per profile (deterministic from the random seed): most carry ordinary traffic (term/orig 0.8-2.5),
 some are access-stimulating (3.5-6:1), some of those were flagged 10 days before the anchor
 (so they show as cooldown), and some have no wholesale (originating) minutes at all.
 """

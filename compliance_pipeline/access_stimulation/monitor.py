@@ -1,4 +1,4 @@
-"""One evaluation pass (the seed's run_once), shared by the flags asset and the CLI.
+"""One evaluation pass (the original script's run_once), shared by the flags asset and the CLI.
 
 Reads the window sums, decides every profile in Python (core), and, unless dry-run, writes
 history + stamps + ToDos in ONE transaction: all of it happens or none of it does.
@@ -32,7 +32,7 @@ class MonitorResult:
 
     @property
     def summaries(self) -> list[dict]:
-        """The seed's per-profile dicts (built on demand: the asset only needs counts)."""
+        """The original script's per-profile dicts (built on demand: the asset only needs counts)."""
         return [core.summary(ev, dry_run=self.dry_run, evidence_payload=self.evidences.get(ev.profile_id))
                 for ev in self.evaluations]
 

@@ -9,20 +9,17 @@ from datetime import date, datetime, timedelta, timezone
 from compliance_pipeline.access_stimulation import core
 from compliance_pipeline.warehouse import Connection
 
-EVALUATION_COLUMNS = ("profile_id", "as_of", "reason", "ratio", "term_minutes", "orig_minutes",
-                      "threshold", "cooldown_days", "last_flagged_at", "evidence_json")
-
 
 def last_flagged(conn: Connection, as_of: datetime, cooldown_days: int) -> dict[int, datetime]:
     """Per profile, the flag that decides its cooldown at as_of: the latest flag before as_of
-    (the profile's stamp, the seed's source, or an earlier evaluation's flag, so re-running an
+    (the profile's stamp, the original script's source, or an earlier evaluation's flag, so re-running an
     old partition sees the flags before it), or else a flag less than cooldown_days AFTER as_of.
     Days evaluated out of order (a backfill, two calls at once) thus still give one flag per
     profile per cooldown. A flag at as_of itself is this day's own (a re-run replaces it)."""
     since = as_of - timedelta(days=cooldown_days + 1)
     until = as_of + timedelta(days=cooldown_days)
     # One row per profile (max/min in SQL), as naive UTC timestamps given their zone here:
-    # DuckDB would attach a pytz zone to every value (measured: 3x the time for ~3,000 stamps).
+    # DuckDB would attach a pytz zone to every value, which tripled the look-up's time.
     rows = conn.query(
         """
         SELECT profile_id, timezone('UTC', max(flagged_at) FILTER (WHERE flagged_at < ?)),
@@ -73,7 +70,7 @@ def replace_evaluations(conn: Connection, as_of: datetime, threshold: float, coo
 
 
 def stamp_flagged_profiles(conn: Connection, as_of: datetime) -> int:
-    """The seed's stamp, set-based from the history rows just written. A stamp only moves
+    """The original script's stamp, set-based from the history rows just written. A stamp only moves
     forward, so re-running this or an older as_of never stamps twice or backwards."""
     conn.execute(
         """
@@ -86,15 +83,6 @@ def stamp_flagged_profiles(conn: Connection, as_of: datetime) -> int:
         (as_of, core.FLAGGED),
     )
     return conn.rowcount
-
-
-def history(conn: Connection, profile_id: int | None = None) -> list[dict]:
-    sql = "SELECT " + ", ".join(EVALUATION_COLUMNS) + " FROM access_stim_evaluations"
-    params: list = []
-    if profile_id is not None:
-        sql += " WHERE profile_id = ?"
-        params.append(profile_id)
-    return conn.query_dicts(sql + " ORDER BY as_of, profile_id", params)
 
 
 def bad_study_rows(conn: Connection, partition_day: date, limit: int = 50) -> dict[str, list[dict]]:

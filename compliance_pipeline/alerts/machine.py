@@ -1,4 +1,4 @@
-"""The per-(unit, rule) state machine of seed 003, in two equivalent forms. Pure.
+"""The per-(unit, rule) state machine of the original alert engine, in two equivalent forms. Pure.
 
     IDLE --(value exceeds threshold continuously for duration_s)--> ACTIVE   (onset)
     ACTIVE --(value recovered past threshold -/+ clear_margin_db for duration_s)--> IDLE   (clear)

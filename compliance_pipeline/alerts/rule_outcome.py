@@ -2,7 +2,7 @@
 
 Readings come in as arrays (epoch seconds, float values, a `present` mask). A reading
 outside the rule's schedule, or with a missing / non-numeric value, is skipped for that
-rule and leaves its state untouched (the seed's `continue`), but is counted.
+rule and leaves its state untouched (the original script's `continue`), but is counted.
 """
 
 from __future__ import annotations
@@ -56,7 +56,7 @@ def evaluate_rule(rule: Rule, state: RuleState, times: np.ndarray, values: np.nd
 
 
 def onset_detail(rule: Rule, value: float) -> str:
-    """The seed's log text for an onset."""
+    """The original script's log text for an onset."""
     sign = "<" if rule.comparison == "below" else ">"
     held = f" for {rule.duration_s:g}s" if rule.duration_s else ""
     return f"{rule.metric.upper()}={value:.1f} dB {sign} {rule.threshold_db:.1f} dB{held}"

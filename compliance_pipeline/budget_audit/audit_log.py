@@ -1,4 +1,4 @@
-"""BudgetAuditLog: seed 001's API (log_slot, load, daily_summary, weekly_report) on a crash-safe log."""
+"""BudgetAuditLog: the original budget script's API (log_slot, load, daily_summary, weekly_report) on a crash-safe log."""
 
 from __future__ import annotations
 
@@ -13,9 +13,9 @@ from compliance_pipeline.budget_audit.settings import AUDIT_DIR_ENV, audit_dir_f
 
 
 class BudgetAuditLog:
-    """Append-only, date-partitioned parquet log of slot spends, with the seed's rollups.
+    """Append-only, date-partitioned parquet log of slot spends, with the original script's rollups.
 
-    Unlike the seed, errors are raised, never swallowed: bad input raises InputError naming the
+    Unlike the original script, errors are raised, never swallowed: bad input raises InputError naming the
     field (and writes nothing), a folder that is a file or unreadable raises InputError naming it,
     disk errors raise OSError.
     """
@@ -65,7 +65,7 @@ class BudgetAuditLog:
         return core.daily_summary(aggregate, log_is_empty=aggregate.slots == 0 and not self.has_rows())
 
     def weekly_report(self, *, first: date | None = None, last: date | None = None) -> dict:
-        """The seed's report over the whole log, or over the days first..last (inclusive)."""
+        """The original script's report over the whole log, or over the days first..last (inclusive)."""
         return core.weekly_report(scan.log_aggregate(self.path, first=first, last=last), self.settings)
 
     def compact_day(self, day: date) -> compaction.Compaction:

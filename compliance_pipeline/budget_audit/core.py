@@ -1,8 +1,8 @@
-"""The budget audit's pure core: the row, its validation, and seed 001's summary formulas.
+"""The budget audit's pure core: the row, its validation, and the original budget script's summary formulas.
 
 No dagster, no database, no clock, no files: the log and the rollups feed aggregates in,
-these functions turn them into the seed's dicts (same keys, same rounding, same order of
-floating-point operations, so the numbers match the seed's to the last digit).
+these functions turn them into the original script's dicts (same keys, same rounding, same order of
+floating-point operations, so the numbers match the original script's to the last digit).
 """
 
 from __future__ import annotations
@@ -16,13 +16,13 @@ from typing import Any
 from compliance_pipeline.errors import InputError
 
 NO_DATA = {"error": "No audit data"}
-PEAK_SUN_HOURS_PER_DAY = 6.0  # the seed's "~6 peak sun hours"
+PEAK_SUN_HOURS_PER_DAY = 6.0  # the original script's "~6 peak sun hours"
 WARN_UTILIZATION_PCT = 80.0
 
 
 @dataclass(frozen=True)
 class SlotRecord:
-    """One row in the audit log (the seed's fields and types; `date` is the UTC date of `timestamp`)."""
+    """One row in the audit log (the original script's fields and types; `date` is the UTC date of `timestamp`)."""
 
     timestamp: datetime
     date: str
@@ -39,7 +39,7 @@ class SlotRecord:
 
 COLUMNS = tuple(f.name for f in fields(SlotRecord))
 
-# A control-loop tick names three fields differently (seed: log_slot's getattr calls).
+# A control-loop tick names three fields differently (original: log_slot's getattr calls).
 TICK_ATTRIBUTES = {
     "planned_offset_deg": "plan_offset_deg",
     "actual_offset_deg": "target_angle",
@@ -61,7 +61,7 @@ class BudgetSettings:
 
     @property
     def ceiling_kwh(self) -> float:
-        # Same operation order as the seed, so the float is bit-identical.
+        # Same operation order as the original script, so the float is bit-identical.
         daily_potential_kwh = self.capacity_kw * PEAK_SUN_HOURS_PER_DAY
         annual_potential_kwh = daily_potential_kwh * 365
         return annual_potential_kwh * self.max_energy_reduction_pct / 100.0
@@ -90,7 +90,7 @@ INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1  # the parquet column type of slot_in
 def record_from_tick(tick: Any) -> SlotRecord:
     """A validated SlotRecord from a SlotRecord, a mapping of its fields, or a control-loop tick.
 
-    Every field is required (the seed's getattr defaults would log made-up zeros); `date`
+    Every field is required (the original script's getattr defaults would log made-up zeros); `date`
     is derived from the timestamp and, when given, must agree with it.
     """
     given = _given_fields(tick)
@@ -217,7 +217,7 @@ class LogAggregate:
 
 
 def daily_summary(day: DayAggregate, *, log_is_empty: bool) -> dict:
-    """Seed 001's daily_summary dict."""
+    """The original budget script's daily_summary dict."""
     if log_is_empty:
         return dict(NO_DATA)
     if day.slots == 0:
@@ -233,7 +233,7 @@ def daily_summary(day: DayAggregate, *, log_is_empty: bool) -> dict:
 
 
 def weekly_report(agg: LogAggregate, settings: BudgetSettings) -> dict:
-    """Seed 001's weekly_report dict: the log's daily rate projected over a year vs the ceiling."""
+    """The original budget script's weekly_report dict: the log's daily rate projected over a year vs the ceiling."""
     if agg.rows == 0:
         return dict(NO_DATA)
     total_cost = float(agg.total_cost_kwh)

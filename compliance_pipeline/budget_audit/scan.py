@@ -75,7 +75,7 @@ def log_aggregate(root: Path, *, first: date | None = None, last: date | None = 
 
 
 def load_frame(root: Path):
-    """The whole log as a pandas DataFrame in append order (the seed's `load`)."""
+    """The whole log as a pandas DataFrame in append order (the original script's `load`)."""
     import pandas as pd
 
     frame = _scan(root, f"SELECT {', '.join(COLUMNS)} FROM {{slots}} ORDER BY filename, file_row_number",

@@ -21,7 +21,7 @@ WEEKLY_COLUMNS = ("week_start", "scope", *REPORT_FIELDS, "computed_at")
 
 def replace_daily_summaries(warehouse: Warehouse, first: date, last: date, summaries: list[dict],
                             computed_at: datetime) -> int:
-    """Store the seed's daily_summary dicts (one per day first..last; empty days have slots 0)."""
+    """Store the original script's daily_summary dicts (one per day first..last; empty days have slots 0)."""
     rows = [(date.fromisoformat(s["date"]), s["slots"], s["total_cost_kwh"], s.get("interventions", 0),
              s.get("max_offset_deg"), s.get("budget_remaining_kwh"), computed_at) for s in summaries]
     with warehouse.transaction() as conn:

@@ -3,7 +3,7 @@ is (and its digest), what it does to accruals. No database, no Dagster, no clock
 
 Why completed works and not visits: a claim limit counts earned payment units, and a payment
 unit may need several deliver units (visits), e.g. a registration plus a service form. Counting
-visits would cap a worker halfway to the limit (seed 002 review), so we rank CompletedWork rows
+visits would cap a worker halfway to the limit (the review of the original remediation script), so we rank CompletedWork rows
 and flip each over-cap one together with all its visits.
 """
 

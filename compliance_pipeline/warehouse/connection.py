@@ -3,8 +3,8 @@
 Connections are short-lived: open, work, close. DuckDB allows one writing process per
 file, so holding a connection open would block every other Dagster run.
 
-Opening DuckDB costs ~15-20 ms (mostly registering its built-in extensions: an in-memory
-database costs the same) and closing it after writes checkpoints (~10-25 ms more), so
+Opening DuckDB registers its built-in extensions and closing it after writes checkpoints,
+both noticeable per connection (numbers in the README's warehouse section), so
 `Warehouse.session()` bounds a scope (one Dagster step or run) in which every connection of
 that Warehouse is a fresh DuckDB connection to ONE open database: each still has its own
 transactions; the file is opened on first use and closed (checkpointed once) when the scope

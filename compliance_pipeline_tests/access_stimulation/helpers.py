@@ -39,3 +39,16 @@ def table_snapshot(warehouse) -> dict:
             "outbox": conn.query("SELECT topic, message_key, payload_json, status FROM outbox ORDER BY id"),
             "aggregates": conn.query("SELECT * FROM access_stim_aggregates ORDER BY partition_day, profile_id"),
         }
+
+
+EVALUATION_COLUMNS = ("profile_id", "as_of", "reason", "ratio", "term_minutes", "orig_minutes",
+                      "threshold", "cooldown_days", "last_flagged_at", "evidence_json")
+
+
+def history(conn, profile_id: int | None = None) -> list[dict]:
+    sql = "SELECT " + ", ".join(EVALUATION_COLUMNS) + " FROM access_stim_evaluations"
+    params: list = []
+    if profile_id is not None:
+        sql += " WHERE profile_id = ?"
+        params.append(profile_id)
+    return conn.query_dicts(sql + " ORDER BY as_of, profile_id", params)

@@ -1,4 +1,4 @@
-"""The seed's decision rules, pure (no database)."""
+"""The original script's decision rules, pure (no database)."""
 
 from datetime import date, datetime, timedelta, timezone
 
@@ -12,8 +12,15 @@ from compliance_pipeline.errors import InputError
 AS_OF = datetime(2026, 3, 16, tzinfo=timezone.utc)
 
 
+def evaluate_one(totals, *, last_flagged_at, as_of, **kw):
+    """One profile's outcome: evaluate_many for one."""
+    last = {} if last_flagged_at is None else {totals.profile_id: last_flagged_at}
+    (evaluation,) = core.evaluate_many([totals], last_flagged=last, as_of=as_of, **kw)
+    return evaluation
+
+
 def decide(term, orig, last_flagged_at=None, **kw):
-    return core.evaluate(core.ProfileTotals(1, term, orig), last_flagged_at=last_flagged_at, as_of=AS_OF, **kw)
+    return evaluate_one(core.ProfileTotals(1, term, orig), last_flagged_at=last_flagged_at, as_of=AS_OF, **kw)
 
 
 def test_ratio_exactly_three_is_below_and_just_above_flags():
@@ -42,14 +49,14 @@ def test_threshold_and_cooldown_are_settings():
         core.validate_settings(3.0, -1)
 
 
-def test_evaluate_many_decides_each_profile_like_evaluate():
+def test_evaluate_many_decides_each_profile_alone_or_together():
     totals = [core.ProfileTotals(1, 5, 0), (2, 2999, 1000), (3, 4000, 1000), (4, 4000, 1000), (5, 4000, 1000),
               (6, 9000, 1000)]
     last = {3: AS_OF - timedelta(days=10), 4: AS_OF - timedelta(days=30), 2: AS_OF - timedelta(days=1)}
     many = core.evaluate_many(totals, last_flagged=last, as_of=AS_OF)
     assert [ev.reason for ev in many] == [core.NO_ORIG_TRAFFIC, core.BELOW_THRESHOLD, core.COOLDOWN,
                                          core.FLAGGED, core.FLAGGED, core.FLAGGED]
-    assert many == [core.evaluate(core.ProfileTotals(*t), last_flagged_at=last.get(t[0]), as_of=AS_OF)
+    assert many == [evaluate_one(core.ProfileTotals(*t), last_flagged_at=last.get(t[0]), as_of=AS_OF)
                     for t in totals]
     assert all(type(ev) is core.Evaluation for ev in many) and many[3].last_flagged_at == last[4]
     assert many[1].last_flagged_at is None and many[1].ratio == 2.999

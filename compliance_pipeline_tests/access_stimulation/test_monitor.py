@@ -4,9 +4,9 @@ import json
 from datetime import date, timedelta
 
 from compliance_pipeline import outbox
-from compliance_pipeline.access_stimulation import core, monitor, storage, sums
+from compliance_pipeline.access_stimulation import core, monitor, sums
 from compliance_pipeline.outbox import topics
-from compliance_pipeline_tests.access_stimulation.helpers import add_profiles, add_studies, at, table_snapshot
+from compliance_pipeline_tests.access_stimulation.helpers import add_profiles, add_studies, at, history, table_snapshot
 
 DAY = date(2026, 3, 15)
 AS_OF = core.as_of_for_partition(DAY)  # 2026-03-16 00:00 UTC
@@ -49,7 +49,7 @@ def test_flag_stamps_records_history_and_queues_one_todo(warehouse):
         stamp, evidence = conn.query("SELECT access_stim_flagged_at, access_stim_evidence_json"
                                      " FROM cdr_ingestion_profiles WHERE id = 1")[0]
         assert stamp == AS_OF and json.loads(evidence)["ratio"] == 3.001
-        assert [(h["profile_id"], h["reason"]) for h in storage.history(conn)] == [
+        assert [(h["profile_id"], h["reason"]) for h in history(conn)] == [
             (1, "flagged"), (2, "below_threshold"), (3, "cooldown")]
         (todo,) = outbox.list_messages(conn, topics.ERPNEXT_TODO)
     assert todo.status == "pending" and "profile_id=1" in todo.payload["description"]

@@ -6,13 +6,13 @@ VERSION = 100
 
 def statements(backend: str) -> list[str]:
     # PostgreSQL finds a partition's rows through the key. DuckDB finds them through its zone
-    # maps (a partition's rows are written together), and its key index would triple the cost
-    # of writing a day (measured: 4 ms -> 30 ms for 10,000 rows); the writer replaces a
+    # maps (a partition's rows are written together), and its key index would multiply the
+    # cost of writing a day (access_stimulation README); the writer replaces a
     # partition with DELETE + INSERT in one transaction, so rows stay unique without it.
     aggregates_key = ",\n            PRIMARY KEY (partition_day, profile_id)" if backend == "postgresql" else ""
     # The cooldown look-up reads the last 31 days' flags (~1 row in 200): on PostgreSQL a
-    # partial index finds them without visiting every evaluation of those days (measured:
-    # 10 ms -> 1 ms for 10,000 profiles); it only grows with flags. DuckDB scans the columns.
+    # partial index finds them without visiting every evaluation of those days; it only grows
+    # with flags. DuckDB scans the columns.
     flags_index = ([
         "CREATE INDEX access_stim_evaluations_flags ON access_stim_evaluations (as_of)"
         " WHERE reason = 'flagged'"] if backend == "postgresql" else [])

@@ -1,8 +1,7 @@
 """access_stim_evaluations without its key index on DuckDB (PostgreSQL keeps it).
 
-DuckDB's key index made a day's history write 2.5x dearer (measured, 10,000 rows into a
-table of 200,000: insert 15.4 ms -> 6.1 ms, checkpoint at close 13.6 ms -> 11.0 ms: ~10% of
-a whole day's evaluation). Rows stay unique without it, as access_stim_aggregates' do: a
+DuckDB's key index made a day's history write several times dearer (numbers in the
+access_stimulation README). Rows stay unique without it, as access_stim_aggregates' do: a
 day's rows are replaced by DELETE + INSERT in one transaction, DuckDB admits one writing
 process per file, and the local deployment runs one run at a time. DuckDB cannot drop a
 key, so the table is rebuilt (same columns, same rows, in key order)."""

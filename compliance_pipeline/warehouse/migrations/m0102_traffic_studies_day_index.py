@@ -2,8 +2,8 @@
 read, so traffic_six_month_aggregates reads a day from the index alone (index-only scan).
 
 A day's ~10,000 studies sit on as many heap pages when each profile's studies are stored
-together (the layout the seed's per-profile index prefers): visiting them cost ~36 ms of a
-~200 ms day; from the covering index it is ~1.5 ms (measured, 10,000 profiles x 180 days).
+together (the layout the original script's per-profile index prefers); visiting them was a
+sixth of a day's time, the covering index makes it negligible (access_stimulation README).
 It replaces the plain (generated_at) index, which it serves in every use. DuckDB finds a
 day's rows through its zone maps: nothing to do there. The index is built inside the
 migration's transaction (CONCURRENTLY cannot run in one), so on a large existing table new

@@ -19,8 +19,8 @@ def statements(backend: str) -> list[str]:
             budget_remaining_kwh DOUBLE PRECISION,
             computed_at TIMESTAMPTZ NOT NULL
         )""",
-        # scope 'week': the seed's formulas over the week's own rows;
-        # scope 'to_date': the seed's cumulative report over every row up to the week's end.
+        # scope 'week': the original script's formulas over the week's own rows;
+        # scope 'to_date': the original script's cumulative report over every row up to the week's end.
         """
         CREATE TABLE budget_weekly_report (
             week_start DATE NOT NULL,

@@ -1,4 +1,4 @@
-"""Alerts (seed 003): events, the persisted per-(unit, rule) state machine, its watermark."""
+"""Alerts (from the original alert engine): events, the persisted per-(unit, rule) state machine, its watermark."""
 
 VERSION = 400
 
