@@ -7,7 +7,6 @@ from the loaded definitions, so the reference cannot drift from the code.
 from __future__ import annotations
 
 import importlib
-import sys
 from pathlib import Path
 
 import dagster as dg
