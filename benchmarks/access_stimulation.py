@@ -36,20 +36,16 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import sys
 import tempfile
 import time
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
 # The process holds the whole code location (Dagster and every definition), as a run's process
 # does: Python's full garbage collections scan all of it, so they cost what they cost in a run.
-import compliance_pipeline.definitions  # noqa: E402, F401
-from compliance_pipeline.access_stimulation import checks, core, demo, monitor, sums  # noqa: E402
-from compliance_pipeline.warehouse import Warehouse  # noqa: E402
-from compliance_pipeline.warehouse.schema import init_schema  # noqa: E402
+from compliance_pipeline.access_stimulation import checks, core, demo, monitor, sums
+from compliance_pipeline.warehouse import Warehouse
+from compliance_pipeline.warehouse.schema import init_schema
 
 ANCHOR = date(2026, 3, 15)
 
@@ -260,7 +256,7 @@ def main() -> None:
         folder = Path(tempfile.mkdtemp(prefix="bench_access_stim_"))
         results["duckdb"] = bench_backend(Warehouse(f"duckdb:///{folder / 'bench.duckdb'}"), args)
     if args.backend in ("both", "postgresql"):
-        from compliance_pipeline_tests import pg_server
+        from support import pg_server
 
         admin_url, server = os.environ.get("COMPLIANCE_TEST_PG_URL"), None
         if not admin_url:

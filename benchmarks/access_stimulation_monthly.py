@@ -24,20 +24,16 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import sys
 import tempfile
 import time
 from datetime import date, datetime, timezone
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
 # The process holds the whole code location, as a run's process does.
-import compliance_pipeline.definitions  # noqa: E402, F401
-from compliance_pipeline.access_stimulation import monthly_core as core  # noqa: E402
-from compliance_pipeline.access_stimulation import monthly_pass  # noqa: E402
-from compliance_pipeline.warehouse import Warehouse  # noqa: E402
-from compliance_pipeline.warehouse.schema import init_schema  # noqa: E402
+from compliance_pipeline.access_stimulation import monthly_core as core
+from compliance_pipeline.access_stimulation import monthly_pass
+from compliance_pipeline.warehouse import Warehouse
+from compliance_pipeline.warehouse.schema import init_schema
 
 FIRST = date(2023, 1, 1)
 NOW = datetime(2030, 1, 1, tzinfo=timezone.utc)
@@ -154,7 +150,7 @@ def main() -> None:
         folder = Path(tempfile.mkdtemp(prefix="bench_access_stim_monthly_"))
         results["duckdb"] = bench_backend(Warehouse(f"duckdb:///{folder / 'bench.duckdb'}"), args)
     if args.backend in ("both", "postgresql"):
-        from compliance_pipeline_tests import pg_server
+        from support import pg_server
 
         admin_url, server = os.environ.get("COMPLIANCE_TEST_PG_URL"), None
         if not admin_url:

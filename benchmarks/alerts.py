@@ -37,14 +37,12 @@ from pathlib import Path
 import numpy as np
 import pandas  # noqa: F401  (imported up front: the PostgreSQL read uses it; import time is not pass time)
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from compliance_pipeline.alerts import rule_store  # noqa: E402
-from compliance_pipeline.alerts.demo import SNAPSHOT_COLUMNS, unit_readings  # noqa: E402
-from compliance_pipeline.alerts.evaluation import evaluate_pass  # noqa: E402
-from compliance_pipeline.alerts.machine import Limits, RuleState, run_series  # noqa: E402
-from compliance_pipeline.warehouse import Warehouse  # noqa: E402
-from compliance_pipeline.warehouse.schema import init_schema  # noqa: E402
+from compliance_pipeline.alerts import rule_store
+from compliance_pipeline.alerts.demo import SNAPSHOT_COLUMNS, unit_readings
+from compliance_pipeline.alerts.evaluation import evaluate_pass
+from compliance_pipeline.alerts.machine import Limits, RuleState, run_series
+from compliance_pipeline.warehouse import Warehouse
+from compliance_pipeline.warehouse.schema import init_schema
 
 UNIT_MINUTES = 50_000  # ~35 days of 1-minute snapshots per unit
 RULES = (
@@ -412,7 +410,7 @@ def main(argv=None) -> int:
         if args.part in ("arrivals", "both"):
             arrival_rows += bench_arrivals("duckdb", duck("history"), duck("fresh"), duck("empty"), args.history)
     if args.backend in ("postgresql", "both"):
-        from compliance_pipeline_tests import pg_server
+        from support import pg_server
 
         (workdir / "pg").mkdir()
         admin_url, server = pg_server.start_server_url(workdir / "pg")

@@ -20,17 +20,15 @@ import argparse
 import os
 import shutil
 import statistics
-import sys
 import tempfile
 import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from reference.budget_audit_original import SeedAuditLog
 
-from compliance_pipeline.budget_audit.audit_log import BudgetAuditLog  # noqa: E402
-from compliance_pipeline.budget_audit.parquet_log import arrow_schema, day_dir  # noqa: E402
-from compliance_pipeline_tests.budget_audit.seed_reference import SeedAuditLog  # noqa: E402
+from compliance_pipeline.budget_audit.audit_log import BudgetAuditLog
+from compliance_pipeline.budget_audit.parquet_log import arrow_schema, day_dir
 
 T0 = datetime(2025, 3, 3, tzinfo=timezone.utc)
 WINDOW = 200
@@ -139,7 +137,7 @@ def bench_weekly(work: Path, days: int, rows_per_day: int, with_seed: bool) -> l
         import pandas as pd
 
         def seed_weekly():
-            from compliance_pipeline_tests.budget_audit.seed_reference import seed_weekly_formulas
+            from reference.budget_audit_original import seed_weekly_formulas
 
             frame = pd.concat([pd.read_parquet(f) for f in sorted(root.glob("*/*.parquet"))], ignore_index=True)
             return seed_weekly_formulas(frame, 100.0, 5.0)

@@ -21,19 +21,17 @@ PostgreSQL: COMPLIANCE_TEST_PG_URL if set, else an embedded server in a temp fol
 from __future__ import annotations
 
 import argparse
-import sys
 import tempfile
 import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from support import pg_server
 
-from compliance_pipeline.over_cap import apply, storage  # noqa: E402
-from compliance_pipeline.warehouse import Warehouse  # noqa: E402
-from compliance_pipeline.warehouse.arrow_fetch import fetch_arrow  # noqa: E402
-from compliance_pipeline.warehouse.schema import init_schema  # noqa: E402
-from compliance_pipeline_tests import pg_server  # noqa: E402
+from compliance_pipeline.over_cap import apply, storage
+from compliance_pipeline.warehouse import Warehouse
+from compliance_pipeline.warehouse.arrow_fetch import fetch_arrow
+from compliance_pipeline.warehouse.schema import init_schema
 
 WORKS_PER_ACCESS, VISITS_PER_WORK, MAX_VISITS = 25, 2, 20
 T0 = datetime(2025, 6, 1, tzinfo=timezone.utc)

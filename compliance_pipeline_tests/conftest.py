@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
+from benchmarks.support import pg_server
 from compliance_pipeline.warehouse import Warehouse
 from compliance_pipeline.warehouse.schema import init_schema
-from compliance_pipeline_tests import pg_server
 
 os.environ.setdefault("DAGSTER_TELEMETRY_DISABLED", "1")
 BACKENDS = ["duckdb", "postgresql"]

@@ -10,9 +10,9 @@ import dagster as dg
 import pytest
 import yaml
 
+from benchmarks.support import pg_server
 from compliance_pipeline.definitions import defs
 from compliance_pipeline.warehouse.resource import WarehouseResource
-from compliance_pipeline_tests import pg_server
 from compliance_pipeline_tests.webui.dagster_dev import PROJECT_ROOT
 
 

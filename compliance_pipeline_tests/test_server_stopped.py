@@ -21,9 +21,9 @@ from pathlib import Path
 import psycopg2
 import pytest
 
+from benchmarks.support import pg_server
 from compliance_pipeline.warehouse import Warehouse
 from compliance_pipeline.warehouse.schema import init_schema
-from compliance_pipeline_tests import pg_server
 from compliance_pipeline_tests.test_edges_cli import fingerprint
 
 pytestmark = pytest.mark.slow

@@ -9,12 +9,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from benchmarks.reference.budget_audit_original import seed_log_with_rows
 from compliance_pipeline.budget_audit.audit_log import BudgetAuditLog
 from compliance_pipeline.budget_audit.core import BudgetSettings
 from compliance_pipeline.budget_audit.parquet_log import day_dir
 from compliance_pipeline.errors import InputError
 from compliance_pipeline_tests.budget_audit.helpers import T0, slot
-from compliance_pipeline_tests.budget_audit.seed_reference import seed_log_with_rows
 
 # Dyadic values (k / 2**n) add up exactly in any order, so DuckDB's and pandas' sums agree to the
 # last bit and the seed's rounding must match exactly.

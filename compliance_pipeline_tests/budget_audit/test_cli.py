@@ -8,9 +8,9 @@ from datetime import date
 
 import pytest
 
+from benchmarks.reference.budget_audit_original import seed_log_with_rows
 from compliance_pipeline.cli import main
 from compliance_pipeline_tests.budget_audit.helpers import slot
-from compliance_pipeline_tests.budget_audit.seed_reference import seed_log_with_rows
 
 
 @pytest.fixture

@@ -9,9 +9,9 @@ from datetime import timedelta
 
 import pytest
 
+from benchmarks.support import pg_server
 from compliance_pipeline.demo_data import load_all
 from compliance_pipeline.warehouse import Warehouse
-from compliance_pipeline_tests import pg_server
 from compliance_pipeline_tests.deploy.topology import LOCATION, REPOSITORY, Topology, instance_env
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(1500)]

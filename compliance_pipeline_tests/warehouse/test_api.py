@@ -25,7 +25,7 @@ def scratch(request, tmp_path_factory) -> Warehouse:
     if request.param == "duckdb":
         url = f"duckdb:///{tmp_path_factory.mktemp('api') / 'w.duckdb'}"
     else:
-        from compliance_pipeline_tests import pg_server
+        from benchmarks.support import pg_server
 
         admin = request.getfixturevalue("pg_admin_url")
         name, url = pg_server.create_database(admin)

@@ -10,9 +10,9 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
+from benchmarks.support import pg_server
 from compliance_pipeline.demo_data import load_all
 from compliance_pipeline.warehouse import Warehouse
-from compliance_pipeline_tests import pg_server
 from compliance_pipeline_tests.webui.dagster_dev import PROJECT_ROOT, DagsterDev
 
 # Screenshots and page dumps for a person to look at (git-ignored).
