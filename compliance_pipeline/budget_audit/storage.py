@@ -39,21 +39,6 @@ def replace_weekly_report(warehouse: Warehouse, week_start: date, reports: dict[
         return conn.insert_rows(WEEKLY_TABLE, WEEKLY_COLUMNS, rows)
 
 
-def daily_summaries(warehouse: Warehouse, first: date, last: date) -> list[dict]:
-    with warehouse.connect() as conn:
-        return conn.query_dicts(
-            f"SELECT {', '.join(DAILY_COLUMNS)} FROM {DAILY_TABLE} WHERE day BETWEEN ? AND ? ORDER BY day",
-            (first, last))
-
-
-def weekly_reports(warehouse: Warehouse, *, scope: str = "to_date") -> list[dict]:
-    """Stored reports of one scope ('week' or 'to_date'), oldest week first."""
-    with warehouse.connect() as conn:
-        return conn.query_dicts(
-            f"SELECT {', '.join(WEEKLY_COLUMNS)} FROM {WEEKLY_TABLE} WHERE scope = ? ORDER BY week_start",
-            (scope,))
-
-
 def clear_outputs(warehouse: Warehouse) -> None:
     with warehouse.transaction() as conn:
         conn.execute(f"DELETE FROM {DAILY_TABLE}")

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
+
+from compliance_pipeline.budget_audit import storage
 
 T0 = datetime(2025, 3, 3, tzinfo=timezone.utc)  # a Monday
 
@@ -22,3 +24,18 @@ def slot(i: int = 0, *, at: datetime | None = None, cost: float = 0.25, gate: bo
         "source": "test",
         "stage_id": "s1",
     }
+
+
+def daily_summaries(warehouse, first: date, last: date) -> list[dict]:
+    with warehouse.connect() as conn:
+        return conn.query_dicts(
+            f"SELECT {', '.join(storage.DAILY_COLUMNS)} FROM {storage.DAILY_TABLE} WHERE day BETWEEN ? AND ? ORDER BY day",
+            (first, last))
+
+
+def weekly_reports(warehouse, *, scope: str = "to_date") -> list[dict]:
+    """Stored reports of one scope ('week' or 'to_date'), oldest week first."""
+    with warehouse.connect() as conn:
+        return conn.query_dicts(
+            f"SELECT {', '.join(storage.WEEKLY_COLUMNS)} FROM {storage.WEEKLY_TABLE} WHERE scope = ? ORDER BY week_start",
+            (scope,))

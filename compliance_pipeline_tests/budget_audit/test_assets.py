@@ -12,7 +12,7 @@ from compliance_pipeline.budget_audit.assets import budget_audit_log, budget_dai
 from compliance_pipeline.budget_audit.audit_log import BudgetAuditLog
 from compliance_pipeline.budget_audit.resources import BudgetAuditResource
 from compliance_pipeline.warehouse.resource import WarehouseResource
-from compliance_pipeline_tests.budget_audit.helpers import T0, slot
+from compliance_pipeline_tests.budget_audit.helpers import T0, daily_summaries, slot, weekly_reports
 
 ANCHOR = date(2025, 3, 16)  # a Sunday: the demo's six full weeks start Monday 2025-02-03
 
@@ -38,7 +38,7 @@ def test_daily_assets_compact_the_day_and_store_the_seeds_summary(warehouse, tmp
     compaction = _metadata(result, "budget_audit_log")
     assert compaction["rows"].value == 96 and compaction["files_after"].value == 1
     assert log.daily_summary(day) == expected  # compaction changed nothing a reader sees
-    stored = storage.daily_summaries(warehouse, day, day)
+    stored = daily_summaries(warehouse, day, day)
     assert len(stored) == 1
     assert {k: stored[0][k] for k in ("slots", "total_cost_kwh", "interventions", "max_offset_deg",
                                       "budget_remaining_kwh")} == {k: v for k, v in expected.items() if k != "date"}
@@ -54,8 +54,8 @@ def test_weekly_report_stores_the_week_and_the_cumulative_projection(warehouse, 
     week_report = log.weekly_report(first=week, last=week + timedelta(days=6))
     to_date = log.weekly_report(last=week + timedelta(days=6))
     assert week_report["compliant"] is False and to_date["compliant"] is True  # a high week, fine overall
-    rows = {r["scope"]: r for r in storage.weekly_reports(warehouse, scope="week")
-            + storage.weekly_reports(warehouse, scope="to_date")}
+    rows = {r["scope"]: r for r in weekly_reports(warehouse, scope="week")
+            + weekly_reports(warehouse, scope="to_date")}
     assert {k: rows["week"][k] for k in storage.REPORT_FIELDS} == week_report
     assert {k: rows["to_date"][k] for k in storage.REPORT_FIELDS} == to_date
     metadata = _metadata(result, "budget_weekly_report")
@@ -86,7 +86,7 @@ def test_ceiling_check_severity(warehouse, tmp_path, daily_kwh, passed, severity
 def test_an_empty_week_materializes_without_rows(warehouse, tmp_path):
     result = dg.materialize([budget_weekly_report], partition_key="2025-03-03",
                             resources=_resources(warehouse, tmp_path))
-    assert result.success and storage.weekly_reports(warehouse, scope="week") == []
+    assert result.success and weekly_reports(warehouse, scope="week") == []
 
 
 def test_weekly_schedule_requests_last_weeks_partition():

@@ -6,6 +6,7 @@ from datetime import date, datetime, timezone
 
 from compliance_pipeline.budget_audit import demo, storage
 from compliance_pipeline.budget_audit.audit_log import BudgetAuditLog
+from compliance_pipeline_tests.budget_audit.helpers import daily_summaries
 
 ANCHOR = date(2025, 3, 16)
 
@@ -20,7 +21,7 @@ def test_demo_is_deterministic_replaces_the_log_and_clears_outputs(warehouse, tm
     second = demo.load_demo(warehouse, seed=5, scale=1, anchor=ANCHOR, log=log)
     assert first == second and first["ticks"] == 42 * 96 and first["files"] == 42 * 4
     assert log.load().equals(frame_one)
-    assert storage.daily_summaries(warehouse, ANCHOR, ANCHOR) == []
+    assert daily_summaries(warehouse, ANCHOR, ANCHOR) == []
     assert str(frame_one["date"].max()) == "2025-03-16"
     night = frame_one[frame_one["timestamp"].dt.hour < 5]
     assert (night["energy_cost_kwh"] == 0).all() and frame_one["gate_passed"].mean() < 0.1
