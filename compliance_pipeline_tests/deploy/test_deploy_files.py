@@ -193,3 +193,27 @@ def test_instance_files_turn_off_telemetry_and_the_pop_up_and_use_the_concurrenc
     assert "run_coordinator" not in config
     result = process_config(INSTANCE_SCHEMA, config)
     assert result.success, [error.message for error in result.errors]
+
+
+def test_compose_warehouse_database_is_the_one_the_init_script_creates():
+    compose = _yaml("docker-compose.yaml")
+    url = compose["services"]["code-server"]["environment"]["COMPLIANCE_WAREHOUSE_URL"]
+    database = url.rsplit("/", 1)[1]
+    assert f"CREATE DATABASE {database};" in (DEPLOY / "postgres-init.sql").read_text()
+    assert compose["services"]["postgres"]["environment"]["POSTGRES_DB"] == \
+        compose["services"]["code-server"]["environment"]["DAGSTER_PG_DB"]
+
+
+def test_every_variable_compose_reads_is_in_the_example_env_file():
+    referenced = set(re.findall(r"\$\{([A-Z_]+)", (DEPLOY / "docker-compose.yaml").read_text()))
+    example = {line.split("=", 1)[0] for line in (DEPLOY / "compose.env.example").read_text().splitlines()
+               if line and not line.startswith("#")}
+    assert referenced == example
+
+
+def test_dockerignore_keeps_what_the_dockerfile_copies():
+    ignored = {line.strip() for line in (PROJECT_ROOT / ".dockerignore").read_text().splitlines()
+               if line.strip() and not line.startswith("#")}
+    for copy in _dockerfile_instructions()["COPY"]:
+        for source in copy.split()[:-1]:
+            assert source.split("/")[0] not in ignored, source
