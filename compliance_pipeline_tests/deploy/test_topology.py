@@ -21,7 +21,6 @@ REPO_SELECTOR = {"repositoryLocationName": LOCATION, "repositoryName": REPOSITOR
 # a run's process alone can take a minute to start.
 RUN_TIMEOUT_S = 480
 DONE = {"SUCCESS", "FAILURE", "CANCELED"}
-IN_PROCESS = {"execution": {"config": {"in_process": {}}}}
 
 START_SCHEDULE = """mutation Start($s: ScheduleSelector!) { startSchedule(scheduleSelector: $s) {
   __typename ... on ScheduleStateResult { scheduleState { status } } ... on PythonError { message } } }"""
@@ -142,9 +141,7 @@ def test_production_topology_runs_everything_and_survives_a_code_server_restart(
                      "repositorySelector": REPO_SELECTOR},
         "partitionNames": days}})["launchPartitionBackfill"]
     assert backfill["__typename"] == "LaunchBackfillSuccess", backfill
-    # In-process executor: each run is still its own process, without a subprocess per step.
-    pair = {_launch(topology, "alert_delivery_job", IN_PROCESS),
-            _launch(topology, "erpnext_todo_delivery_job", IN_PROCESS)}
+    pair = {_launch(topology, "alert_delivery_job"), _launch(topology, "erpnext_todo_delivery_job")}
     backfill_runs = _wait_for_runs(topology, 3, tags=[{"key": "dagster/backfill",
                                                       "value": backfill["backfillId"]}])
     sensor_runs = _wait_for_runs(topology, 1, tags=[{"key": "dagster/sensor_name",
@@ -169,7 +166,7 @@ def test_production_topology_runs_everything_and_survives_a_code_server_restart(
     assert entry["locationOrLoadError"]["message"]
     topology.code_server.start()
     topology.wait_loaded(timeout_s=90)
-    after_restart = _launch(topology, "alert_delivery_job", IN_PROCESS)
+    after_restart = _launch(topology, "alert_delivery_job")
     assert _wait_done(topology, {after_restart})[after_restart]["status"] == "SUCCESS", topology.logs()
     restarted_at = time.monotonic()
 
