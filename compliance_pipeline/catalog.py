@@ -150,8 +150,10 @@ def with_code_references(assets: Sequence[Any]) -> list[Any]:
         return list(linked)
     from pathlib import Path
 
+    # GitHub and GitLab are recognised from the URL; other forges get GitHub-style blob links.
+    platform = None if ("github" in git_url or "gitlab" in git_url) else "github"
     return list(dg.link_code_references_to_git(
-        linked, git_url=git_url, git_branch=os.environ.get(GIT_BRANCH_ENV) or "main",
+        linked, git_url=git_url, git_branch=os.environ.get(GIT_BRANCH_ENV) or "main", platform=platform,
         file_path_mapping=dg.AnchorBasedFilePathMapping(
             local_file_anchor=Path(__file__).resolve().parents[1], file_anchor_path_in_repository="")))
 

@@ -129,3 +129,22 @@ def test_materializations_carry_table_name_and_row_count_equal_to_count(warehous
             assert metadata["dagster/row_count"].value == expected, asset
             if asset in ("traffic_six_month_aggregates", "access_stimulation_flags", "budget_daily_summary"):
                 assert expected > 0, asset  # the demo data makes these non-trivial
+
+
+def test_code_references_link_to_git_when_a_remote_is_configured(monkeypatch):
+    from compliance_pipeline.catalog import with_code_references
+    from compliance_pipeline.over_cap.assets import over_cap_visit_plan
+
+    def references():
+        (linked,) = with_code_references([over_cap_visit_plan])
+        metadata = linked.metadata_by_key[dg.AssetKey("over_cap_visit_plan")]
+        return metadata["dagster/code_references"].code_references
+
+    monkeypatch.delenv("COMPLIANCE_GIT_URL", raising=False)
+    (local,) = references()
+    assert local.file_path.endswith("compliance_pipeline/over_cap/assets.py")
+    monkeypatch.setenv("COMPLIANCE_GIT_URL", "https://git.example.org/acme/compliance_pipeline")
+    monkeypatch.setenv("COMPLIANCE_GIT_BRANCH", "release")
+    (remote,) = references()
+    assert remote.url.startswith("https://git.example.org/acme/compliance_pipeline/")
+    assert "release" in remote.url and remote.url.split("#")[0].endswith("compliance_pipeline/over_cap/assets.py")
