@@ -7,11 +7,11 @@ import dagster as dg
 from pydantic import Field
 
 from compliance_pipeline.access_stimulation import checks, core, monitor, sums
-from compliance_pipeline.access_stimulation.erpnext import ERPNextResource, deliver_todos
+from compliance_pipeline.access_stimulation.erpnext import ERPNextResource
 from compliance_pipeline.access_stimulation.tables import AGGREGATES, DOMAIN, EVALUATIONS, PROFILES, STUDIES
 from compliance_pipeline.catalog import materialized
 from compliance_pipeline.outbox import topics
-from compliance_pipeline.outbox.metadata import delivery_metadata
+from compliance_pipeline.outbox.metadata import delivery_step
 from compliance_pipeline.outbox.tables import OUTBOX
 from compliance_pipeline.partitions import DAILY
 from compliance_pipeline.ui import rows_table
@@ -118,9 +118,7 @@ def access_stimulation_flags(context: dg.AssetExecutionContext, config: AccessSt
 )
 def erpnext_todo_delivery(context: dg.AssetExecutionContext, warehouse: WarehouseResource,
                           erpnext: ERPNextResource) -> dg.MaterializeResult:
-    report = deliver_todos(warehouse.get(), erpnext, topics.ERPNEXT_TODO, datetime.now(timezone.utc))
-    if not report.configured:
-        context.log.warning("ERPNEXT_URL / ERPNEXT_API_KEY / ERPNEXT_API_SECRET not set: ToDos stay pending")
-    return dg.MaterializeResult(metadata={
-        **delivery_metadata(report),
-        **materialized(warehouse.get(), OUTBOX, {"topic": topics.ERPNEXT_TODO})})
+    _, metadata = delivery_step(context.log, warehouse.get(), topic=topics.ERPNEXT_TODO,
+                                send=erpnext.send_todo if erpnext.configured else None,
+                                settings="ERPNEXT_URL / ERPNEXT_API_KEY / ERPNEXT_API_SECRET")
+    return dg.MaterializeResult(metadata=metadata)

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import os
-from datetime import datetime
 
 import dagster as dg
 
 from compliance_pipeline import outbox
 from compliance_pipeline.outbox.http import post_json
-from compliance_pipeline.warehouse import Warehouse
 
 ENV_URL, ENV_KEY, ENV_SECRET = "ERPNEXT_URL", "ERPNEXT_API_KEY", "ERPNEXT_API_SECRET"
 
@@ -41,10 +39,3 @@ def erpnext_resource() -> ERPNextResource:
     fields = {name: dg.EnvVar(env) for name, env in
               (("url", ENV_URL), ("api_key", ENV_KEY), ("api_secret", ENV_SECRET)) if os.environ.get(env)}
     return ERPNextResource(**fields)
-
-
-def deliver_todos(warehouse: Warehouse, erpnext: ERPNextResource, topic: str,
-                  now: datetime) -> outbox.DeliveryReport:
-    """Send what is due. Unconfigured -> nothing is attempted and everything stays pending."""
-    send = erpnext.send_todo if erpnext.configured else None
-    return outbox.deliver_and_report(warehouse, topic=topic, send=send, now=now)

@@ -64,13 +64,11 @@ def alert_evaluation(context: dg.AssetExecutionContext, warehouse: WarehouseReso
 )
 def alert_webhook_delivery(context: dg.AssetExecutionContext, warehouse: WarehouseResource,
                            alert_webhook: AlertWebhookResource) -> dg.MaterializeResult:
-    from compliance_pipeline.alerts.delivery import deliver_report
-    from compliance_pipeline.outbox.metadata import delivery_metadata
+    from compliance_pipeline.outbox.metadata import delivery_step
+    from compliance_pipeline.outbox.topics import ALERT_WEBHOOK
+    from compliance_pipeline.outbox.webhook import webhook_sender
 
-    report = deliver_report(warehouse.get(), alert_webhook.target(), now=datetime.now(timezone.utc))
-    if not report.configured:
-        context.log.warning(f"ALERT_WEBHOOK_URL is not set: {report.outbox['pending']} message(s) wait")
-    from compliance_pipeline.outbox.topics import ALERT_WEBHOOK as TOPIC
-
-    return dg.MaterializeResult(metadata={
-        **delivery_metadata(report), **materialized(warehouse.get(), OUTBOX, {"topic": TOPIC})})
+    url = alert_webhook.target()
+    _, metadata = delivery_step(context.log, warehouse.get(), topic=ALERT_WEBHOOK,
+                                send=webhook_sender(url) if url else None, settings="ALERT_WEBHOOK_URL")
+    return dg.MaterializeResult(metadata=metadata)

@@ -5,8 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from compliance_pipeline.ops.messages import TOPIC
-from compliance_pipeline.outbox import DeliveryReport, deliver_and_report, enqueue_many
-from compliance_pipeline.outbox.webhook import webhook_sender
+from compliance_pipeline.outbox import enqueue_many
 from compliance_pipeline.warehouse import Warehouse
 
 
@@ -16,8 +15,3 @@ def enqueue(warehouse: Warehouse, messages: list[tuple[str, dict]], *, now: date
         return 0
     with warehouse.transaction() as conn:
         return enqueue_many(conn, topic=TOPIC, messages=messages, now=now)
-
-
-def deliver(warehouse: Warehouse, url: str | None, *, now: datetime) -> DeliveryReport:
-    """Send what is due to the operations webhook; with no URL nothing is attempted."""
-    return deliver_and_report(warehouse, topic=TOPIC, send=webhook_sender(url) if url else None, now=now)

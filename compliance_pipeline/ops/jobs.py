@@ -1,25 +1,21 @@
 """ops_webhook_delivery_job: POST queued operations messages to OPS_WEBHOOK_URL."""
 
-from datetime import datetime, timezone
 
 import dagster as dg
 
-from compliance_pipeline.catalog import materialized
-from compliance_pipeline.ops import delivery
 from compliance_pipeline.ops.messages import TOPIC
 from compliance_pipeline.ops.resources import OpsWebhookResource
-from compliance_pipeline.outbox.metadata import delivery_metadata
-from compliance_pipeline.outbox.tables import OUTBOX
+from compliance_pipeline.outbox.metadata import delivery_step
+from compliance_pipeline.outbox.webhook import webhook_sender
 from compliance_pipeline.warehouse.resource import WarehouseResource
 
 
 @dg.op(out=dg.Out(dict, description="delivery counts of this run"))
 def deliver_ops_messages(context: dg.OpExecutionContext, warehouse: WarehouseResource,
                          ops_webhook: OpsWebhookResource) -> dg.Output[dict]:
-    report = delivery.deliver(warehouse.get(), ops_webhook.target(), now=datetime.now(timezone.utc))
-    if not report.configured:
-        context.log.warning(f"OPS_WEBHOOK_URL is not set: {report.outbox['pending']} message(s) wait")
-    metadata = {**delivery_metadata(report), **materialized(warehouse.get(), OUTBOX, {"topic": TOPIC})}
+    url = ops_webhook.target()
+    report, metadata = delivery_step(context.log, warehouse.get(), topic=TOPIC,
+                                     send=webhook_sender(url) if url else None, settings="OPS_WEBHOOK_URL")
     return dg.Output({"attempted": report.attempted, "outbox": report.outbox}, metadata=metadata)
 
 

@@ -1,12 +1,20 @@
-"""A delivery step's report as Dagster metadata (the same shape for every outbox topic)."""
+"""A delivery step's report as Dagster metadata (the same shape for every outbox topic), and the
+delivery step every delivery asset runs."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime, timezone
+
 import dagster as dg
 
-from compliance_pipeline.outbox.report import DeliveryReport
+from compliance_pipeline.catalog import materialized
+from compliance_pipeline.outbox.delivery import SendResult
+from compliance_pipeline.outbox.report import DeliveryReport, deliver_and_report
+from compliance_pipeline.outbox.store import OutboxMessage
 from compliance_pipeline.outbox.tables import OUTBOX
 from compliance_pipeline.ui import rows_table
+from compliance_pipeline.warehouse import Warehouse
 
 
 def delivery_metadata(report: DeliveryReport) -> dict[str, dg.MetadataValue]:
@@ -21,3 +29,14 @@ def delivery_metadata(report: DeliveryReport) -> dict[str, dg.MetadataValue]:
               "last_error": m.last_error} for m in report.failed],
             OUTBOX.pick("id", "message_key", "last_attempt_at", "last_error")),
     }
+
+
+def delivery_step(log, warehouse: Warehouse, *, topic: str, send: Callable[[OutboxMessage], SendResult] | None,
+                  settings: str) -> tuple[DeliveryReport, dict[str, dg.MetadataValue]]:
+    """Send the topic's due messages (send=None: the receiver is not configured, so nothing is
+    attempted and the messages wait, with a warning naming the missing `settings`); the report
+    and its metadata, with the outbox table's state for the topic."""
+    report = deliver_and_report(warehouse, topic=topic, send=send, now=datetime.now(timezone.utc))
+    if not report.configured:
+        log.warning(f"{settings} not set: {report.outbox['pending']} message(s) wait")
+    return report, {**delivery_metadata(report), **materialized(warehouse, OUTBOX, {"topic": topic})}
