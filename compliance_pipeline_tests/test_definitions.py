@@ -5,9 +5,12 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
 
+@pytest.mark.slow
 def test_dg_check_defs_passes():
     dg = Path(sys.executable).parent / "dg"
     proc = subprocess.run([str(dg), "check", "defs"], cwd=PROJECT_ROOT, capture_output=True,
@@ -16,13 +19,23 @@ def test_dg_check_defs_passes():
     assert "All definitions loaded successfully" in proc.stdout + proc.stderr
 
 
-def test_definitions_import_fast():
-    # 1.4 s measured on the 2-core machines (Dagster's own import is ~1.1 s of it); the bound
-    # leaves room for a loaded CI machine while catching an eager heavy import.
+def _import_seconds(module: str) -> float:
     started = time.monotonic()
-    subprocess.run([sys.executable, "-c", "import compliance_pipeline.definitions"], check=True,
-                   cwd=PROJECT_ROOT, capture_output=True, timeout=60)
-    assert time.monotonic() - started < 4.0
+    subprocess.run([sys.executable, "-c", f"import {module}"], check=True, cwd=PROJECT_ROOT,
+                   capture_output=True, timeout=120)
+    return time.monotonic() - started
+
+
+@pytest.mark.slow
+def test_definitions_import_costs_little_more_than_dagster_itself():
+    # Against a bare `import dagster` timed alternately in the same test (not a fixed number of
+    # seconds), so the machine's load cancels out. The benchmark's target is 1.3x
+    # (benchmarks/definitions_import.py); this bound catches an eager heavy import.
+    bare, ours = [], []
+    for _ in range(3):
+        bare.append(_import_seconds("dagster"))
+        ours.append(_import_seconds("compliance_pipeline.definitions"))
+    assert sorted(ours)[1] < 1.5 * sorted(bare)[1]
 
 
 def test_loading_the_code_location_imports_no_heavy_library():

@@ -3,6 +3,7 @@
 from datetime import date, datetime, timedelta, timezone
 
 import dagster as dg
+import pytest
 
 from compliance_pipeline import outbox
 from compliance_pipeline.access_stimulation import assets, checks
@@ -95,6 +96,7 @@ def _deliver(warehouse, erpnext):
                           resources=resources(warehouse, erpnext))
 
 
+@pytest.mark.slow
 def test_erpnext_down_then_up_then_forbidden(warehouse):
     seed_rows(warehouse)
     assert materialize_day(warehouse).success

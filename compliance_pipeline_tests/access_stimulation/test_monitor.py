@@ -3,6 +3,8 @@
 import json
 from datetime import date, timedelta
 
+import pytest
+
 from compliance_pipeline import outbox
 from compliance_pipeline.access_stimulation import core, monitor, sums
 from compliance_pipeline.outbox import topics
@@ -104,6 +106,7 @@ def _clear_outputs(warehouse, stamps):
             conn.execute("UPDATE cdr_ingestion_profiles SET access_stim_flagged_at = ? WHERE id = ?", (stamp, pid))
 
 
+@pytest.mark.slow
 def test_sixty_day_backfill_equals_sixty_sequential_daily_runs(warehouse):
     """Partition path (running sums + stored aggregates) vs the seed's way (one GROUP BY at each as_of)."""
     import random
