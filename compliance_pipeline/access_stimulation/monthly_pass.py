@@ -55,16 +55,15 @@ def decide_month(conn: Connection, month: date, settings: core.MonthlySettings) 
     ids = [pid for pid, _ in profiles]
     traffic = storage.month_traffic(conn, month)
     backs = [core.add_months(month, n) for n in (-1, -2, -12)]
-    stored = storage.stored_months(conn, backs)
+    stored, carried = storage.stored_months(conn, backs, backs[0])
     # Months not stored for some profiles (first month, newly active, a gap) are read from the
-    # studies, for those profiles only; their state is replayed from their first month of data.
+    # studies, for those profiles only; their state is computed from scratch (in SQL).
     earlier = {}
     for back in backs:
         missing = [pid for pid in ids if pid not in stored[back]]
         found = storage.month_traffic(conn, back, None if len(missing) == len(ids) else missing) if missing else {}
-        earlier[back] = {**found, **{pid: row[1] for pid, row in stored[back].items()}}
-    replayed = [pid for pid in ids if pid not in stored[backs[0]]]
-    carried = {pid: row[0] for pid, row in stored[backs[0]].items()}
+        earlier[back] = {**found, **stored[back]}
+    replayed = [pid for pid in ids if pid not in carried]
     if replayed:
         carried.update(storage.replayed_state(conn, month, None if len(replayed) == len(ids) else replayed, settings))
     agreements = storage.agreements(conn)

@@ -97,19 +97,25 @@ def agreements(conn: Connection, profile_ids: list[int] | None = None) -> dict[i
     return found
 
 
-def stored_months(conn: Connection, months: list[date]) -> dict[date, dict[int, tuple]]:
-    """Stored (carried state, traffic) per month and profile, for the months a month needs."""
+def stored_months(conn: Connection, months: list[date],
+                  state_month: date) -> tuple[dict[date, dict[int, core.Traffic]], dict[int, core.Carried]]:
+    """Stored traffic per month and profile for the months a month needs, and the state
+    `state_month` (the month before) carries on. Built without per-field conversions: both
+    drivers already give ints, bools and dates."""
     rows = conn.query(
-        f"""SELECT month, profile_id, state, basis_agreement, basis_ratio, months_below, engaged_since,
-                   term_minutes, orig_minutes, term_source, orig_source
+        f"""SELECT month, profile_id, term_minutes, orig_minutes, term_source, orig_source,
+                   state = ?, basis_agreement, basis_ratio, months_below, engaged_since
             FROM {STATUS_TABLE} WHERE month = ANY(?)""",
-        (months,),
+        (core.ENGAGED, months),
     )
-    found: dict[date, dict[int, tuple]] = {m: {} for m in months}
-    for month, pid, state, b_agree, b_ratio, below, since, term, orig, t_src, o_src in rows:
-        found[month][int(pid)] = (core.Carried(state == core.ENGAGED, bool(b_agree), bool(b_ratio), int(below), since),
-                                  core.Traffic(int(term), int(orig), t_src, o_src))
-    return found
+    new, make_traffic, make_carried = tuple.__new__, core.Traffic, core.Carried
+    traffic: dict[date, dict[int, core.Traffic]] = {m: {} for m in months}
+    carried: dict[int, core.Carried] = {}
+    for row in rows:
+        traffic[row[0]][row[1]] = new(make_traffic, row[2:6])
+        if row[0] == state_month:
+            carried[row[1]] = new(make_carried, row[6:11])
+    return traffic, carried
 
 
 def lock_month(conn: Connection, month: date) -> None:
