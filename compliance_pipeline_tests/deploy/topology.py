@@ -55,16 +55,25 @@ class Service:
     def running(self) -> bool:
         return self.proc is not None and self.proc.poll() is None
 
-    def stop(self, sig: int = signal.SIGTERM, timeout_s: float = 30) -> int:
-        """Send `sig` to the process; return its exit code. SIGKILLs its group only on a timeout."""
-        if not self.running():
-            return self.proc.returncode if self.proc else 0
-        os.kill(self.proc.pid, sig)
+    def send_signal(self, sig: int) -> None:
+        if self.running():
+            os.kill(self.proc.pid, sig)
+
+    def wait(self, timeout_s: float = 30) -> int:
+        """The exit code; SIGKILLs the process group only when it did not exit in time."""
         try:
             return self.proc.wait(timeout=timeout_s)
         except subprocess.TimeoutExpired:
             self.kill_group()
             raise
+
+    def group_left(self) -> bool:
+        """Is any process of this service's group (its children) still alive?"""
+        try:
+            os.killpg(self.proc.pid, 0)
+        except ProcessLookupError:
+            return False
+        return True
 
     def kill_group(self) -> None:
         """A crash: SIGKILL the process and every child it started (its session's group)."""
@@ -153,8 +162,14 @@ class Topology:
         raise RuntimeError(f"code location not loaded in {timeout_s}s\n{self.logs()}")
 
     def stop(self) -> dict[str, int]:
-        """Web server and daemon first (nothing new is launched), then the code server."""
-        return {service.name: service.stop(signal.SIGTERM) for service in reversed(self.services)}
+        """SIGTERM to the web server and the daemon together (nothing new is launched), then to
+        the code server; each one's exit code."""
+        codes = {}
+        for group in ([self.webserver, self.daemon], [self.code_server]):
+            for service in group:
+                service.send_signal(signal.SIGTERM)
+            codes.update({service.name: service.wait() for service in group})
+        return codes
 
 
 LOCATION_QUERY = """{ workspaceOrError { ... on Workspace { locationEntries {
