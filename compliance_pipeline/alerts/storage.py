@@ -111,6 +111,8 @@ def read_arrivals(conn: Connection, cursor_by_unit: dict[str, int], horizon: int
 
 def _read_range(conn: Connection, units: list[str], lo: int, hi: int,
                 metrics: list[str]) -> dict[str, UnitReadings]:
+    import pyarrow as pa
+
     params = [v for k, unit in enumerate(units) for v in (k, unit)] + [lo, hi]
     sql = (f"SELECT b.k, {conn.epoch_us_sql('s.observed_at')} AS t, s.arrival_id"
            + "".join(f", s.{m}" for m in metrics)
@@ -118,7 +120,11 @@ def _read_range(conn: Connection, units: list[str], lo: int, hi: int,
            " AS b(k, unit_id) ON s.unit_id = b.unit_id"
            " WHERE s.arrival_id >= ? AND s.arrival_id < ? AND s.observed_at IS NOT NULL"
            " ORDER BY b.k, s.observed_at")
-    columns = list(conn.fetch_arrays(sql, params).values())
+    types = {"k": pa.int64(), "t": pa.int64(), "arrival_id": pa.int64(), **{m: pa.float64() for m in metrics}}
+    table = conn.fetch_arrow(sql, params, types)
+    columns = [np.ma.masked_array(table.column(i).fill_null(0).to_numpy(),
+                                  mask=table.column(i).is_null().to_numpy(zero_copy_only=False))
+               for i in range(table.num_columns)]
     unit_index = np.ma.getdata(columns[0]).astype(np.int64)
     times = np.ma.getdata(columns[1]).astype(np.int64)
     arrival = np.ma.getdata(columns[2]).astype(np.int64)

@@ -14,10 +14,7 @@ from datetime import date, datetime
 from itertools import count
 from typing import TYPE_CHECKING, Any
 
-from compliance_pipeline.warehouse.placeholders import to_pyformat
-
 if TYPE_CHECKING:
-    import numpy as np
     import pyarrow as pa
 
 CHUNK_ROWS = 200_000
@@ -111,39 +108,3 @@ def _csv_value(value: Any) -> Any:
     if isinstance(value, (datetime, date)):
         return value.isoformat()
     return value
-
-
-def fetch_arrays(raw: Any, backend: str, sql: str,
-                 params: Sequence[Any] | None) -> dict[str, np.ma.MaskedArray]:
-    """A numeric query's result as one masked array per column (NULL = masked), by name."""
-    import numpy as np
-
-    if backend != "postgresql":
-        fetched = raw.execute(sql, list(params) if params else None).fetchnumpy()
-        return {name: np.ma.asarray(values) for name, values in fetched.items()}
-    return _copy_out_arrays(raw, sql, params)
-
-
-def _copy_out_arrays(raw: Any, sql: str, params: Sequence[Any] | None) -> dict[str, np.ma.MaskedArray]:
-    """COPY the result out as CSV and parse it in C (pandas): several times faster than a
-    Python tuple per row. psycopg2 binds the parameters (mogrify) as it would for execute."""
-    import numpy as np
-    import pandas as pd
-
-    with raw.cursor() as cursor:
-        query = cursor.mogrify(to_pyformat(sql), tuple(params) if params else ()).decode()
-        buf = io.StringIO()
-        cursor.copy_expert(f"COPY ({query}) TO STDOUT WITH (FORMAT csv, HEADER true)", buf)
-    buf.seek(0)
-    # Only an empty field is NULL; a stored 'NaN' is a (non-missing) value.
-    frame = pd.read_csv(buf, keep_default_na=False, na_values=[""])
-    arrays = {}
-    for name in frame.columns:
-        column = frame[name]
-        mask = column.isna().to_numpy()
-        if column.dtype == object:  # 'NaN' text in the column: the rare slow path, float() per value
-            values = np.array([0.0 if missing else float(v) for v, missing in zip(column, mask)])
-        else:
-            values = column.to_numpy(dtype=float, na_value=0.0)
-        arrays[name] = np.ma.masked_array(values, mask=mask)
-    return arrays

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
@@ -26,7 +26,6 @@ from compliance_pipeline.warehouse.placeholders import to_pyformat
 from compliance_pipeline.warehouse.url import WarehouseURL, parse_url, url_from_env
 
 if TYPE_CHECKING:
-    import numpy as np
     import pyarrow as pa
 
 # Kept importable here: the DuckDB lock wait's variable and default live in settings.
@@ -165,15 +164,12 @@ class Connection:
                 raise
             raise failure from exc
 
-    def fetch_arrays(self, sql: str, params: Sequence[Any] | None = None) -> dict[str, np.ma.MaskedArray]:
-        """A numeric query's columns as masked numpy arrays (NULL = masked), by column name."""
-        try:
-            return bulk.fetch_arrays(self.raw, self.backend, sql, params)
-        except self._driver_errors as exc:
-            failure = self._failed(exc)
-            if failure is exc:
-                raise
-            raise failure from exc
+    def fetch_arrow(self, sql: str, params: Sequence[Any] | None = None,
+                    types: Mapping[str, pa.DataType] | None = None) -> pa.Table:
+        """A query's result as an Arrow table, no Python object per row (see arrow_fetch)."""
+        from compliance_pipeline.warehouse.arrow_fetch import fetch_arrow
+
+        return fetch_arrow(self, sql, params, types)
 
     def epoch_us_sql(self, column: str) -> str:
         """SQL for a TIMESTAMPTZ column's microseconds since 1970-01-01 UTC, as BIGINT."""

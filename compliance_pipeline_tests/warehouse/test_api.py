@@ -6,7 +6,6 @@ from __future__ import annotations
 import math
 from datetime import datetime, timedelta, timezone
 
-import numpy as np
 import pyarrow as pa
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -66,21 +65,22 @@ def test_insert_arrow_round_trips_every_value(scratch, rows):
     assert sorted(stored, key=repr) == sorted(rows, key=repr)
 
 
-def test_fetch_arrays_masks_nulls_and_names_columns(scratch):
+def test_fetch_arrow_keeps_nulls_and_names_columns(scratch):
     _reset(scratch)
     moment = datetime(2025, 3, 1, 12, 0, 0, 250_000, tzinfo=timezone.utc)
     with scratch.transaction() as conn:
-        conn.insert_rows("api_rows", ["id", "ratio", "seen_at"],
-                         [(1, 0.5, moment), (2, None, moment + timedelta(seconds=1))])
-        arrays = conn.fetch_arrays(f"SELECT id, ratio, {conn.epoch_us_sql('seen_at')} AS t FROM api_rows"
-                                   " WHERE id >= ? ORDER BY id", (1,))
-        empty = conn.fetch_arrays("SELECT id, ratio FROM api_rows WHERE id > ?", (99,))
-    assert list(arrays) == ["id", "ratio", "t"]
-    assert arrays["id"].tolist() == [1, 2]
-    assert np.ma.getmaskarray(arrays["ratio"]).tolist() == [False, True] and arrays["ratio"][0] == 0.5
+        conn.insert_rows("api_rows", ["id", "ratio", "seen_at", "name"],
+                         [(1, 0.5, moment, ""), (2, None, moment + timedelta(seconds=1), None)])
+        table = conn.fetch_arrow(f"SELECT id, ratio, {conn.epoch_us_sql('seen_at')} AS t, name FROM api_rows"
+                                 " WHERE id >= ? ORDER BY id", (1,), {"ratio": pa.float64()})
+        empty = conn.fetch_arrow("SELECT id, ratio FROM api_rows WHERE id > ?", (99,),
+                                 {"id": pa.int64(), "ratio": pa.float64()})
+    assert table.column_names == ["id", "ratio", "t", "name"]
+    assert table.column("id").to_pylist() == [1, 2] and table.column("ratio").to_pylist() == [0.5, None]
+    assert table.column("name").to_pylist() == ["", None]  # an empty string is not NULL
     epoch_us = (moment - datetime(1970, 1, 1, tzinfo=timezone.utc)) // timedelta(microseconds=1)
-    assert [int(v) for v in arrays["t"]] == [epoch_us, epoch_us + 1_000_000]
-    assert list(empty) == ["id", "ratio"] and all(len(a) == 0 for a in empty.values())
+    assert table.column("t").to_pylist() == [epoch_us, epoch_us + 1_000_000]
+    assert empty.column_names == ["id", "ratio"] and empty.num_rows == 0
 
 
 def test_settings_last_for_the_transaction(scratch):
