@@ -99,7 +99,7 @@ MAX_COOLDOWN_DAYS = 36_500  # a century: any more overflows the date arithmetic 
 def validate_settings(threshold: float, cooldown_days: int) -> None:
     if (not isinstance(threshold, (int, float)) or isinstance(threshold, bool)
             or not math.isfinite(threshold) or threshold <= 0):
-        raise InputError(f"threshold must be a positive finite number, got {threshold!r}")
+        raise InputError(f"threshold must be a positive number (finite), got {threshold!r}")
     if (not isinstance(cooldown_days, int) or isinstance(cooldown_days, bool)
             or not 0 <= cooldown_days <= MAX_COOLDOWN_DAYS):
         raise InputError(f"cooldown_days must be a whole number from 0 to {MAX_COOLDOWN_DAYS}, "

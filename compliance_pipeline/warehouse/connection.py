@@ -76,7 +76,7 @@ class Connection:
 
     def execute(self, sql: str, params: Sequence[Any] | None = None) -> Connection:
         """Run one statement; fetch with fetchall/fetchone/fetch_dicts afterwards."""
-        try:
+        try:  # driver_calls() inlined: this is the hot path
             if self.is_postgres:
                 # Always a tuple, even empty: psycopg2 then always reads `%%` as `%`.
                 self._cursor.execute(self._sql(sql), tuple(params) if params else ())
@@ -93,18 +93,13 @@ class Connection:
         rows = [tuple(r) for r in rows]
         if not rows:
             return
-        try:
+        with self.driver_calls():
             if self.is_postgres:
                 from psycopg2.extras import execute_batch
 
                 execute_batch(self._cursor, self._sql(sql), rows, page_size=1000)
             else:
                 self.raw.executemany(self._sql(sql), rows)
-        except self._driver_errors as exc:
-            failure = self._failed(exc)
-            if failure is exc:
-                raise
-            raise failure from exc
 
     def _source(self):
         return self._cursor if self.is_postgres else self.raw
@@ -146,23 +141,13 @@ class Connection:
 
     def insert_rows(self, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
         """Bulk insert (COPY on PostgreSQL, Arrow scan on DuckDB). Returns rows inserted."""
-        try:
+        with self.driver_calls():
             return bulk.insert_rows(self.raw, self.backend, table, list(columns), rows)
-        except self._driver_errors as exc:
-            failure = self._failed(exc)
-            if failure is exc:
-                raise
-            raise failure from exc
 
     def insert_arrow(self, table: str, data: pa.Table) -> int:
         """Bulk insert of an Arrow table named by the target's columns. Returns rows inserted."""
-        try:
+        with self.driver_calls():
             return bulk.insert_arrow(self.raw, self.backend, table, data)
-        except self._driver_errors as exc:
-            failure = self._failed(exc)
-            if failure is exc:
-                raise
-            raise failure from exc
 
     def fetch_arrow(self, sql: str, params: Sequence[Any] | None = None,
                     types: Mapping[str, pa.DataType] | None = None) -> pa.Table:
