@@ -120,7 +120,7 @@ def _evaluate(args):
 def _deliver(args):
     import os
 
-    from compliance_pipeline.alerts.delivery import deliver
+    from compliance_pipeline.alerts.webhook import deliver
 
     return deliver(_warehouse(), os.environ.get("ALERT_WEBHOOK_URL"), now=datetime.now(timezone.utc))
 

@@ -16,12 +16,11 @@ from compliance_pipeline.warehouse.placeholders import to_pyformat
 if TYPE_CHECKING:
     import pyarrow as pa
 
-    from compliance_pipeline.warehouse.connection import Connection
 
-
-def fetch_arrow(conn: Connection, sql: str, params: Sequence[Any] | None = None,
+def fetch_arrow(conn: Any, sql: str, params: Sequence[Any] | None = None,
                 types: Mapping[str, pa.DataType] | None = None) -> pa.Table:
-    """Columns named as in the SELECT; `types` fixes a column's Arrow type (else inferred: give
+    """`conn` is a warehouse Connection (not imported here: connection.py calls this module).
+    Columns named as in the SELECT; `types` fixes a column's Arrow type (else inferred: give
     it for any column that may be empty or all NULL). NULL is null; an empty string stays ''."""
     import pyarrow as pa
 
