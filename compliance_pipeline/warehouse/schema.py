@@ -13,12 +13,12 @@ import pkgutil
 from dataclasses import dataclass
 from types import ModuleType
 
-from compliance_pipeline.warehouse import migrations
+from compliance_pipeline.warehouse import locks, migrations
 from compliance_pipeline.warehouse.connection import Connection, Warehouse
 from compliance_pipeline.warehouse.errors import WarehouseError
 
-# Any fixed number: serializes concurrent `init`s on one PostgreSQL database.
-_PG_LOCK_KEY = 7_310_461
+# Serializes concurrent `init`s on one PostgreSQL database (DuckDB has one writing process).
+INIT_LOCK = "warehouse.schema_init"
 
 
 @dataclass(frozen=True)
@@ -58,8 +58,7 @@ def all_migrations() -> list[Migration]:
 
 
 def _lock(conn: Connection) -> None:
-    if conn.is_postgres:
-        conn.execute("SELECT pg_advisory_xact_lock(?)", (_PG_LOCK_KEY,))
+    locks.advisory_xact_lock(conn, INIT_LOCK)
 
 
 def _prepare_table(conn: Connection, known: list[Migration]) -> None:
