@@ -26,7 +26,8 @@ def fetch_arrow(conn: Any, sql: str, params: Sequence[Any] | None = None,
 
     if not conn.is_postgres:
         with conn.driver_calls():
-            table = conn.raw.execute(sql, list(params) if params else None).to_arrow_table()
+            conn.raw.complete()  # a previous statement's unread result would block the relation
+            table = conn.raw.sql(sql, params=list(params) if params else None).to_arrow_table()
         return table.cast(pa.schema([pa.field(f.name, (types or {}).get(f.name, f.type)) for f in table.schema]))
     from pyarrow import csv
 
