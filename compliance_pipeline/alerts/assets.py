@@ -4,8 +4,8 @@ from datetime import datetime, timezone
 
 import dagster as dg
 
+from compliance_pipeline.alerts.resources import AlertWebhookResource
 from compliance_pipeline.alerts.tables import DOMAIN, EVENTS, RULES, SNAPSHOTS
-from compliance_pipeline.alerts.webhook import AlertWebhookResource
 from compliance_pipeline.catalog import materialized
 from compliance_pipeline.outbox.tables import OUTBOX
 from compliance_pipeline.ui import rows_table

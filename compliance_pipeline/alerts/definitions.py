@@ -5,9 +5,9 @@ import dagster as dg
 from compliance_pipeline.alerts.assets import alert_evaluation, alert_rules, alert_webhook_delivery, monitor_snapshots
 from compliance_pipeline.alerts.checks import alert_rules_valid, alert_webhook_nothing_refused
 from compliance_pipeline.alerts.jobs import alert_delivery_job, alert_evaluation_job
+from compliance_pipeline.alerts.resources import alert_webhook_resource
 from compliance_pipeline.alerts.schedules import alert_delivery_retry_schedule
 from compliance_pipeline.alerts.sensors import monitor_snapshot_sensor
-from compliance_pipeline.alerts.webhook import alert_webhook_resource
 from compliance_pipeline.catalog import with_code_references
 
 defs = dg.Definitions(
