@@ -22,7 +22,6 @@ after it (the faster of the two counts), ratio per repetition, median:
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import tempfile
 import time
@@ -152,16 +151,8 @@ def main() -> None:
     if args.backend in ("both", "postgresql"):
         from support import pg_server
 
-        admin_url, server = os.environ.get("COMPLIANCE_TEST_PG_URL"), None
-        if not admin_url:
-            admin_url, server = pg_server.start_server_url(Path(tempfile.mkdtemp(prefix="bench_pg_")))
-        name, url = pg_server.create_database(admin_url)
-        try:
+        with pg_server.scratch_database() as url:
             results["postgresql"] = bench_backend(Warehouse(url), args)
-        finally:
-            pg_server.drop_database(admin_url, name)
-            if server is not None:
-                server.stop()
     for backend, rows in results.items():
         print_table(backend, rows)
 

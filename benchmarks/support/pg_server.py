@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import os
+import tempfile
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -73,3 +76,17 @@ def drop_database(admin_url: str, name: str) -> None:
     with conn.cursor() as cur:
         cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     conn.close()
+
+
+@contextmanager
+def scratch_database(prefix: str = "bench_pg_") -> Iterator[str]:
+    """A fresh database on COMPLIANCE_TEST_PG_URL's server, or on a new embedded one; dropped (and
+    that server stopped) afterwards."""
+    admin_url, server = start_server_url(Path(tempfile.mkdtemp(prefix=prefix)))
+    name, url = create_database(admin_url)
+    try:
+        yield url
+    finally:
+        drop_database(admin_url, name)
+        if server is not None:
+            server.stop()
