@@ -35,10 +35,10 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import tempfile
 import time
 from datetime import date, datetime, timedelta, timezone
-from pathlib import Path
+
+from support.backends import CHOICES, bench_each_backend
 
 # The process holds the whole code location (Dagster and every definition), as a run's process
 # does: Python's full garbage collections scan all of it, so they cost what they cost in a run.
@@ -248,17 +248,9 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=7)
     parser.add_argument("--layout", choices=["arrival", "profile"], default="arrival",
                         help="physical order of the studies: arrival (day by day) or grouped by profile")
-    parser.add_argument("--backend", choices=["both", "postgresql", "duckdb"], default="both")
+    parser.add_argument("--backend", choices=CHOICES, default="both")
     args = parser.parse_args()
-    results = {}
-    if args.backend in ("both", "duckdb"):
-        folder = Path(tempfile.mkdtemp(prefix="bench_access_stim_"))
-        results["duckdb"] = bench_backend(Warehouse(f"duckdb:///{folder / 'bench.duckdb'}"), args)
-    if args.backend in ("both", "postgresql"):
-        from support import pg_server
-
-        with pg_server.scratch_database() as url:
-            results["postgresql"] = bench_backend(Warehouse(url), args)
+    results = bench_each_backend(args.backend, lambda warehouse: bench_backend(warehouse, args), "bench_access_stim_")
     for backend, rows in results.items():
         print_table(backend, rows)
 

@@ -23,10 +23,10 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import tempfile
 import time
 from datetime import date, datetime, timezone
-from pathlib import Path
+
+from support.backends import CHOICES, bench_each_backend
 
 # The process holds the whole code location, as a run's process does.
 from compliance_pipeline.access_stimulation import monthly_core as core
@@ -142,17 +142,9 @@ def main() -> None:
     parser.add_argument("--profiles", type=int, default=10_000)
     parser.add_argument("--months", type=int, default=36)
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--backend", choices=["both", "postgresql", "duckdb"], default="both")
+    parser.add_argument("--backend", choices=CHOICES, default="both")
     args = parser.parse_args()
-    results = {}
-    if args.backend in ("both", "duckdb"):
-        folder = Path(tempfile.mkdtemp(prefix="bench_access_stim_monthly_"))
-        results["duckdb"] = bench_backend(Warehouse(f"duckdb:///{folder / 'bench.duckdb'}"), args)
-    if args.backend in ("both", "postgresql"):
-        from support import pg_server
-
-        with pg_server.scratch_database() as url:
-            results["postgresql"] = bench_backend(Warehouse(url), args)
+    results = bench_each_backend(args.backend, lambda warehouse: bench_backend(warehouse, args), "bench_access_stim_monthly_")
     for backend, rows in results.items():
         print_table(backend, rows)
 
