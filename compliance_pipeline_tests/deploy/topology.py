@@ -67,13 +67,19 @@ class Service:
             self.kill_group()
             raise
 
-    def group_left(self) -> bool:
-        """Is any process of this service's group (its children) still alive?"""
-        try:
-            os.killpg(self.proc.pid, 0)
-        except ProcessLookupError:
-            return False
-        return True
+    def group_left(self, timeout_s: float = 15) -> bool:
+        """Is any process of this service's group (its children) still alive after timeout_s?
+        A child shutting down on its parent's signal may outlive the parent by a moment (the
+        code server's gRPC worker does), so wait for the group to drain before saying so."""
+        deadline = time.monotonic() + timeout_s
+        while True:
+            try:
+                os.killpg(self.proc.pid, 0)
+            except ProcessLookupError:
+                return False
+            if time.monotonic() >= deadline:
+                return True
+            time.sleep(0.2)
 
     def kill_group(self) -> None:
         """A crash: SIGKILL the process and every child it started (its session's group)."""
