@@ -44,9 +44,7 @@ def replace_evaluations(conn: Connection, as_of: datetime, threshold: float, coo
                         evaluations: Iterable[core.Evaluation], evidences: dict[int, dict]) -> int:
     """History: one row per profile per as_of; re-running the same as_of replaces its rows.
 
-    Written as one Arrow table, built column-wise with the types known up front (no inference)."""
-    import pyarrow as pa
-
+    Written column-wise with the types known up front (no inference)."""
     conn.execute("DELETE FROM access_stim_evaluations WHERE as_of = ?", (as_of,))
     evaluations = list(evaluations)
     if not evaluations:
@@ -55,18 +53,19 @@ def replace_evaluations(conn: Connection, as_of: datetime, threshold: float, coo
     evidence_json = [None if (payload := evidences.get(pid)) is None else json.dumps(payload, sort_keys=True)
                      for pid in column["profile_id"]]
     n = len(evaluations)
-    return conn.insert_arrow("access_stim_evaluations", pa.table({
-        "profile_id": pa.array(column["profile_id"], pa.int64()),
-        "as_of": pa.repeat(pa.scalar(as_of, pa.timestamp("us", tz="UTC")), n),
-        "reason": pa.array(column["reason"], pa.string()),
-        "ratio": pa.array(column["ratio"], pa.float64()),
-        "term_minutes": pa.array(column["term_minutes"], pa.int64()),
-        "orig_minutes": pa.array(column["orig_minutes"], pa.int64()),
-        "threshold": pa.repeat(pa.scalar(float(threshold), pa.float64()), n),
-        "cooldown_days": pa.repeat(pa.scalar(int(cooldown_days), pa.int32()), n),
-        "last_flagged_at": pa.array(column["last_flagged_at"], pa.timestamp("us", tz="UTC")),
-        "evidence_json": pa.array(evidence_json, pa.string()),
-    }))
+    return conn.insert_columns("access_stim_evaluations", {
+        "profile_id": column["profile_id"], "as_of": [as_of] * n, "reason": column["reason"],
+        "ratio": column["ratio"], "term_minutes": column["term_minutes"], "orig_minutes": column["orig_minutes"],
+        "threshold": [float(threshold)] * n, "cooldown_days": [int(cooldown_days)] * n,
+        "last_flagged_at": column["last_flagged_at"], "evidence_json": evidence_json,
+    }, _EVALUATION_KINDS)
+
+
+_EVALUATION_KINDS = {
+    "profile_id": "bigint", "as_of": "timestamptz", "reason": "text", "ratio": "double",
+    "term_minutes": "bigint", "orig_minutes": "bigint", "threshold": "double", "cooldown_days": "integer",
+    "last_flagged_at": "timestamptz", "evidence_json": "text",
+}
 
 
 def stamp_flagged_profiles(conn: Connection, as_of: datetime) -> int:

@@ -54,6 +54,32 @@ def _insert_chunk(raw: Any, backend: str, table: str, columns: Sequence[str],
     return len(rows)
 
 
+# Column kinds insert_columns understands, as Arrow types (DuckDB only; PostgreSQL reads CSV text).
+COLUMN_KINDS = ("bigint", "integer", "double", "text", "timestamptz")
+
+
+def insert_columns(raw: Any, backend: str, table: str, columns: dict[str, Sequence[Any]],
+                   kinds: dict[str, str]) -> int:
+    """Insert equal-length Python columns, each of a kind in COLUMN_KINDS. PostgreSQL gets a text
+    COPY (no pyarrow: its first array in a process imports pandas, over a second); DuckDB an Arrow
+    scan typed up front (no inference)."""
+    names = list(columns)
+    if unknown := {kinds[name] for name in names} - set(COLUMN_KINDS):
+        raise ValueError(f"unknown column kinds {sorted(unknown)}; expected one of {COLUMN_KINDS}")
+    n = len(columns[names[0]]) if names else 0
+    if n == 0:
+        return 0
+    if backend == "postgresql":
+        return _insert_chunk(raw, backend, table, names, list(zip(*columns.values())))
+    import pyarrow as pa
+
+    arrow_types = {"bigint": pa.int64(), "integer": pa.int32(), "double": pa.float64(),
+                   "text": pa.string(), "timestamptz": pa.timestamp("us", tz="UTC")}
+    _scan_into(raw, table, names, pa.table({name: pa.array(columns[name], arrow_types[kinds[name]])
+                                            for name in names}))
+    return n
+
+
 def insert_arrow(raw: Any, backend: str, table: str, data: pa.Table) -> int:
     """Insert an Arrow table whose column names are the target table's columns.
 

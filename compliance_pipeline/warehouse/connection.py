@@ -144,6 +144,11 @@ class Connection:
         with self.driver_calls():
             return bulk.insert_rows(self.raw, self.backend, table, list(columns), rows)
 
+    def insert_columns(self, table: str, columns: dict[str, Sequence[Any]], kinds: dict[str, str]) -> int:
+        """Bulk insert of typed Python columns (kinds: bulk.COLUMN_KINDS). Returns rows inserted."""
+        with self.driver_calls():
+            return bulk.insert_columns(self.raw, self.backend, table, columns, kinds)
+
     def insert_arrow(self, table: str, data: pa.Table) -> int:
         """Bulk insert of an Arrow table named by the target's columns. Returns rows inserted."""
         with self.driver_calls():
