@@ -7,7 +7,6 @@ without this module depending on it.
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
@@ -18,7 +17,6 @@ if TYPE_CHECKING:
     import pyarrow as pa
 
 CHUNK_ROWS = 200_000
-_NULL = "\\N"
 _view_names = count()
 
 
@@ -40,12 +38,8 @@ def insert_rows(raw: Any, backend: str, table: str, columns: Sequence[str],
 def _insert_chunk(raw: Any, backend: str, table: str, columns: Sequence[str],
                   rows: list[Sequence[Any]]) -> int:
     if backend == "postgresql":
-        buf = io.StringIO()
-        writer = csv.writer(buf, lineterminator="\n")
-        for row in rows:
-            writer.writerow([_csv_value(v) for v in row])
-        buf.seek(0)
-        _copy_in(raw, table, columns, buf, f"FORMAT csv, NULL '{_NULL}'")
+        buf = io.StringIO("".join([",".join(map(_csv_field, row)) + "\n" for row in rows]))
+        _copy_in(raw, table, columns, buf, "FORMAT csv")
     else:
         import pyarrow as pa
 
@@ -126,11 +120,15 @@ def _scan_into(raw: Any, table: str, columns: Sequence[str], data: pa.Table) -> 
         raw.unregister(view)
 
 
-def _csv_value(value: Any) -> Any:
+def _csv_field(value: Any) -> str:
+    """One CSV field as COPY reads it: NULL is a bare empty field, and every string is quoted,
+    so '' stays an empty string and a carriage return or newline stays inside its field."""
     if value is None:
-        return _NULL
+        return ""
+    if isinstance(value, str):
+        return '"' + value.replace('"', '""') + '"'
     if isinstance(value, bool):
         return "t" if value else "f"
     if isinstance(value, (datetime, date)):
         return value.isoformat()
-    return value
+    return str(value)

@@ -35,6 +35,15 @@ def scratch(request, tmp_path_factory) -> Warehouse:
     return warehouse
 
 
+def _round_trip(warehouse: Warehouse, insert, columns: str) -> list[tuple]:
+    """Empty api_rows, insert(conn) in a transaction, read `columns` back: one connection."""
+    with warehouse.connect() as conn:
+        conn.execute("DELETE FROM api_rows")
+        with conn.transaction():
+            insert(conn)
+        return conn.query(f"SELECT {columns} FROM api_rows")
+
+
 def _reset(warehouse: Warehouse) -> None:
     with warehouse.connect() as conn:
         conn.execute("DELETE FROM api_rows")
@@ -52,16 +61,15 @@ _rows = st.lists(st.tuples(st.integers(-2**62, 2**62), _texts, _floats, _moments
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(_rows)
 def test_insert_arrow_round_trips_every_value(scratch, rows):
-    _reset(scratch)
     columns = list(zip(*rows)) if rows else [[]] * 5
     data = pa.table({
         "id": pa.array(columns[0], pa.int64()), "name": pa.array(columns[1], pa.string()),
         "ratio": pa.array(columns[2], pa.float64()), "seen_at": pa.array(columns[3], pa.timestamp("us", tz="UTC")),
         "active": pa.array(columns[4], pa.bool_())})
-    with scratch.transaction() as conn:
+    def insert(conn):
         assert conn.insert_arrow("api_rows", data) == len(rows)
-    with scratch.connect() as conn:
-        stored = conn.query("SELECT id, name, ratio, seen_at, active FROM api_rows")
+
+    stored = _round_trip(scratch, insert, "id, name, ratio, seen_at, active")
     assert sorted(stored, key=repr) == sorted(rows, key=repr)
 
 
@@ -70,15 +78,35 @@ def test_insert_arrow_round_trips_every_value(scratch, rows):
 def test_insert_columns_round_trips_every_value(scratch, rows):
     """Plain Python columns: a text COPY on PostgreSQL, a typed Arrow scan on DuckDB; same rows back
     (empty text stays empty text, None stays NULL, floats exact)."""
-    _reset(scratch)
     ids, names, ratios, moments = (list(c) for c in zip(*rows)) if rows else ([], [], [], [])
     columns = {"id": ids, "name": names, "ratio": ratios, "seen_at": moments}
     kinds = {"id": "bigint", "name": "text", "ratio": "double", "seen_at": "timestamptz"}
-    with scratch.transaction() as conn:
+    def insert(conn):
         assert conn.insert_columns("api_rows", columns, kinds) == len(rows)
-    with scratch.connect() as conn:
-        stored = conn.query("SELECT id, name, ratio, seen_at FROM api_rows")
+
+    stored = _round_trip(scratch, insert, "id, name, ratio, seen_at")
     assert sorted(stored, key=repr) == sorted(rows, key=repr)
+
+
+# Text that a hand-rolled COPY gets wrong: a carriage return ends the line unless quoted, and an
+# unquoted \N or empty field is NULL.
+AWKWARD_TEXTS = ["", "\r", "\n", "\r\n", "\\N", "\\", '"', 'a"b', ",", " lead", None]
+
+
+@pytest.mark.parametrize("method", ["insert_rows", "insert_columns", "insert_arrow"])
+def test_every_bulk_insert_keeps_awkward_text_as_it_is(scratch, method):
+    ids = list(range(len(AWKWARD_TEXTS)))
+
+    def insert(conn):
+        if method == "insert_rows":
+            conn.insert_rows("api_rows", ["id", "name"], list(zip(ids, AWKWARD_TEXTS)))
+        elif method == "insert_columns":
+            conn.insert_columns("api_rows", {"id": ids, "name": AWKWARD_TEXTS}, {"id": "bigint", "name": "text"})
+        else:
+            conn.insert_arrow("api_rows", pa.table({"id": pa.array(ids, pa.int64()),
+                                                    "name": pa.array(AWKWARD_TEXTS, pa.string())}))
+
+    assert sorted(_round_trip(scratch, insert, "id, name")) == list(zip(ids, AWKWARD_TEXTS))
 
 
 def test_insert_columns_refuses_an_unknown_kind(scratch):
