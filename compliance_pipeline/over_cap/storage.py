@@ -15,9 +15,6 @@ from compliance_pipeline.warehouse.arrow_fetch import fetch_arrow
 if TYPE_CHECKING:
     import pyarrow as pa
 
-PLAN_WORK_MEM = "64MB"
-
-
 def _sql_list(values: tuple[str, ...]) -> str:
     return "(" + ", ".join(f"'{v}'" for v in values) + ")"  # constants from core, not input
 
@@ -32,34 +29,38 @@ _COUNTED = _sql_list(core.COUNTED_STATUSES)
 _KNOWN_WORK_STATUSES = _sql_list(core.COMPLETED_WORK_STATUSES)
 
 # The plan's rows: one per (over-cap completed work, visit not yet over_limit); a work without
-# such visits has one row with a NULL visit. Position (rank) is computed from date_created/id
-# after fetching: a window in SQL would rank every counted work, not just the tail.
+# such visits has one row with a NULL visit. position: the work's rank in its claim limit's
+# counted works by (date_created, id), 1-based.
 
-# PostgreSQL: per claim limit, a walk of the covering partial index completed_work_counted in
-# rank order that skips the first max_visits entries (OFFSET), so a limit under its cap costs
-# one short index-only read and returns nothing; each over-cap work's open visits are probed in
-# user_visit_open (index-only). No sort, no hash of all works, no window over all of them.
+# PostgreSQL: over_cap_limit_usage (migration 302, kept by triggers) holds each key's count of
+# counted works and its max_visits, so only the keys over their cap are read at all. Per such
+# key, the covering partial index completed_work_counted is walked backwards for exactly the
+# last (counted - max_visits) entries (the tail), and each tail work's open visits are probed in
+# user_visit_open. Index-only reads; no sort, no hash, no window over all works.
 _PLAN_SQL_POSTGRES = f"""
-SELECT w.id AS completed_work_id, cl.opportunity_access_id, cl.payment_unit_id, w.status,
-       {{created_us}} AS created_us, cl.max_visits,
+SELECT w.id AS completed_work_id, u.opportunity_access_id, u.payment_unit_id, w.status,
+       w.position, u.max_visits,
        {accrual_sql('w', 'pu.amount')} AS worker_accrual,
        {accrual_sql('w', 'pu.org_amount')} AS org_accrual,
        a.suspended, v.id AS visit_id, v.status AS visit_status
-FROM opportunity_claim_limit cl
-JOIN opportunity_access a ON a.id = cl.opportunity_access_id
-JOIN payment_unit pu ON pu.id = cl.payment_unit_id
+FROM over_cap_limit_usage u
 CROSS JOIN LATERAL (
-    SELECT cw.id, cw.status, cw.date_created, cw.saved_approved_count
+    SELECT a.suspended FROM opportunity_access a WHERE a.id = u.opportunity_access_id {{scope}}
+    OFFSET 0) a
+JOIN payment_unit pu ON pu.id = u.payment_unit_id
+CROSS JOIN LATERAL (
+    SELECT cw.id, cw.status, cw.saved_approved_count,
+           u.counted_works + 1 - ROW_NUMBER() OVER (ORDER BY cw.date_created DESC, cw.id DESC) AS position
     FROM completed_work cw
-    WHERE cw.opportunity_access_id = cl.opportunity_access_id AND cw.payment_unit_id = cl.payment_unit_id
+    WHERE cw.opportunity_access_id = u.opportunity_access_id AND cw.payment_unit_id = u.payment_unit_id
       AND cw.status IN {_COUNTED}
-    ORDER BY cw.date_created, cw.id
-    OFFSET cl.max_visits) w
+    ORDER BY cw.date_created DESC, cw.id DESC
+    LIMIT u.counted_works - u.max_visits) w
 LEFT JOIN LATERAL (
     SELECT uv.id, uv.status FROM user_visit uv
     WHERE uv.completed_work_id = w.id AND uv.status <> 'over_limit'
     OFFSET 0) v ON TRUE
-WHERE TRUE {{scope}}
+WHERE u.counted_works > u.max_visits
 """
 
 # DuckDB: one vectorized window over the counted works (it has no index-only scans and no
@@ -80,7 +81,7 @@ WITH ranked AS (
     WHERE r.position > cl.max_visits
 )
 SELECT o.id AS completed_work_id, o.opportunity_access_id, o.payment_unit_id, o.status,
-       {{created_us}} AS created_us, o.max_visits,
+       o.position, o.max_visits,
        {accrual_sql('o', 'pu.amount')} AS worker_accrual,
        {accrual_sql('o', 'pu.org_amount')} AS org_accrual,
        a.suspended, v.id AS visit_id, v.status AS visit_status
@@ -158,16 +159,14 @@ def validate_sources(conn: Connection, opportunity_pk: int | None) -> None:
 
 def plan_sql(conn: Connection, scoped: bool) -> str:
     """The plan query for this backend; scoped: one `?`, the opportunity's primary key."""
-    sql, alias = conn.per_backend(postgresql=(_PLAN_SQL_POSTGRES, "w"), duckdb=(_PLAN_SQL_DUCKDB, "o"))
-    return sql.format(created_us=conn.epoch_us_sql(f"{alias}.date_created"),
-                      scope="AND a.opportunity_id = ?" if scoped else "")
+    sql = conn.per_backend(postgresql=_PLAN_SQL_POSTGRES, duckdb=_PLAN_SQL_DUCKDB)
+    return sql.format(scope="AND a.opportunity_id = ?" if scoped else "")
 
 
 def fetch_plan_rows(conn: Connection, opportunity_pk: int | None) -> pa.Table:
     """The plan's rows as Arrow columns, no Python object per row: completed_work_id,
-    opportunity_access_id, payment_unit_id, status, created_us, max_visits, worker_accrual,
+    opportunity_access_id, payment_unit_id, status, position, max_visits, worker_accrual,
     org_accrual, suspended, visit_id, visit_status (NULL: the work has no open visit)."""
-    conn.set_work_mem(PLAN_WORK_MEM)
     planner.without_memoize(conn)  # each over-cap work's visits are probed once
     return fetch_arrow(conn, plan_sql(conn, opportunity_pk is not None),
                        [] if opportunity_pk is None else [opportunity_pk], _plan_types())
@@ -178,13 +177,12 @@ def _plan_types() -> dict:
 
     i64, text = pa.int64(), pa.string()
     return {"completed_work_id": i64, "opportunity_access_id": i64, "payment_unit_id": i64, "status": text,
-            "created_us": i64, "max_visits": i64, "worker_accrual": i64, "org_accrual": i64,
+            "position": i64, "max_visits": i64, "worker_accrual": i64, "org_accrual": i64,
             "suspended": pa.bool_(), "visit_id": i64, "visit_status": text}
 
 
 def over_cap_works(rows: pa.Table) -> list[core.OverCapWork]:
-    """The plan's rows as one OverCapWork per completed work (visits gathered, ordered by id),
-    with its rank: max_visits + its place in the claim limit's tail by (date_created, id)."""
+    """The plan's rows as one OverCapWork per completed work (visits gathered, ordered by id)."""
     import numpy as np
 
     if rows.num_rows == 0:
@@ -196,33 +194,24 @@ def over_cap_works(rows: pa.Table) -> list[core.OverCapWork]:
     work, visit = work[order], visit[order]
     first = np.flatnonzero(np.r_[True, work[1:] != work[:-1]])  # each work's first row
     picked = order[first]
-    access = col["opportunity_access_id"].to_numpy()[picked]
-    unit = col["payment_unit_id"].to_numpy()[picked]
-    created = col["created_us"].to_numpy()[picked]
-    max_visits = col["max_visits"].to_numpy()[picked]
-    ids = work[first]
-    # Rank within each claim limit's tail: sort works by (access, unit, date_created, id).
-    by_rank = np.lexsort((ids, created, access, unit))
-    key_change = np.r_[True, (access[by_rank][1:] != access[by_rank][:-1]) | (unit[by_rank][1:] != unit[by_rank][:-1])]
-    group_start = np.maximum.accumulate(np.where(key_change, np.arange(len(ids)), 0))
-    position = np.empty(len(ids), dtype=np.int64)
-    position[by_rank] = max_visits[by_rank] + 1 + np.arange(len(ids)) - group_start
+
+    def per_work(name: str) -> list:
+        return col[name].take(picked).to_pylist()
+
+    ids, access, unit, statuses = work[first].tolist(), per_work("opportunity_access_id"), \
+        per_work("payment_unit_id"), per_work("status")
+    position, max_visits, suspended = per_work("position"), per_work("max_visits"), per_work("suspended")
+    worker, org = per_work("worker_accrual"), per_work("org_accrual")
     visit_status = col["visit_status"].take(order).to_pylist()
     bounds = np.r_[first, len(work)].tolist()
-    statuses = col["status"].take(picked).to_pylist()
-    suspended = col["suspended"].take(picked).to_pylist()
-    worker = col["worker_accrual"].to_numpy()[picked].tolist()
-    org = col["org_accrual"].to_numpy()[picked].tolist()
-    visits_list, ids_list = visit.tolist(), ids.tolist()
-    access_list, unit_list = access.tolist(), unit.tolist()
-    position_list, max_list = position.tolist(), max_visits.tolist()
+    visits_list = visit.tolist()
     works = []
     with collector_paused():
-        for k, cw_id in enumerate(ids_list):
+        for k, cw_id in enumerate(ids):
             lo, hi = bounds[k], bounds[k + 1]
             visits = () if visits_list[lo] < 0 else tuple(zip(visits_list[lo:hi], visit_status[lo:hi]))
-            works.append(core.OverCapWork(cw_id, access_list[k], unit_list[k], statuses[k], position_list[k],
-                                          max_list[k], worker[k], org[k], bool(suspended[k]), visits))
+            works.append(core.OverCapWork(cw_id, access[k], unit[k], statuses[k], position[k],
+                                          max_visits[k], worker[k], org[k], suspended[k], visits))
     return works
 
 
