@@ -68,7 +68,8 @@ def build(wh: Warehouse, accesses: int) -> None:
 
 def _vacuum(wh: Warehouse, full: bool = False) -> None:
     with wh.connect() as conn:  # autocommit: VACUUM cannot run in a transaction
-        for table in ("completed_work", "user_visit", "opportunity_access"):
+        for table in ("completed_work", "user_visit", "opportunity_access", "opportunity_claim_limit",
+                      "over_cap_limit_usage"):
             conn.execute(f"VACUUM {'FULL ' if full else ''}ANALYZE {table}")
         conn.execute("ANALYZE")
 
@@ -132,6 +133,53 @@ def ours_and_floor(wh: Warehouse, opportunity_pk: int, rounds: int = 5):
             floor_s = min(floor_s, timed(fetch_arrow, conn, "SELECT * FROM bench_plan_floor")[0])
         conn.execute("DROP TABLE bench_plan_floor")
     return ours_s, floor_s, rows
+
+
+class _Undo(Exception):
+    """Raised to roll a measured write back."""
+
+
+def insert_seconds(wh: Warehouse, works: int, triggers: bool, one_by_one: bool = False) -> float:
+    """Insert `works` new completed works (new keys, all counted; one COPY, or one INSERT each) in
+    one transaction, rolled back; triggers=False: the over_cap_limit_usage triggers disabled."""
+    rows = [(10_000_000 + k, 1_000_000 + k // WORKS_PER_ACCESS, 1, f"n{k}", "approved",
+             T0 + timedelta(minutes=k % 100_000), None, 1, 500, 100) for k in range(works)]
+    seconds = 0.0
+    try:
+        with wh.transaction() as conn:
+            if not triggers:
+                conn.execute("ALTER TABLE completed_work DISABLE TRIGGER USER")
+            if one_by_one:  # as the source system writes: one INSERT statement per work
+                start = time.perf_counter()
+                for row in rows:
+                    conn.execute("INSERT INTO completed_work (id, opportunity_access_id, payment_unit_id,"
+                                 " entity_id, status, date_created, status_modified_date, saved_approved_count,"
+                                 " saved_payment_accrued, saved_org_payment_accrued)"
+                                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", row)
+                seconds = time.perf_counter() - start
+            else:
+                seconds, _ = timed(conn.insert_rows, "completed_work",
+                                   ["id", "opportunity_access_id", "payment_unit_id", "entity_id", "status",
+                                    "date_created", "status_modified_date", "saved_approved_count",
+                                    "saved_payment_accrued", "saved_org_payment_accrued"], rows)
+            raise _Undo
+    except _Undo:
+        pass
+    return seconds
+
+
+def write_cost_rows(wh: Warehouse) -> list[tuple]:
+    """What keeping over_cap_limit_usage current costs the writers: best of 2, alternating."""
+    rows = []
+    for works, one_by_one, how in ((500_000, False, "one COPY of"), (5_000, True, "one INSERT per work,")):
+        with_s = without_s = float("inf")
+        for _ in range(2):
+            without_s = min(without_s, insert_seconds(wh, works, False, one_by_one))
+            with_s = min(with_s, insert_seconds(wh, works, True, one_by_one))
+        rows += [(f"PG write cost: {how} {works:,} completed works, usage triggers disabled", without_s, ""),
+                 (f"PG write cost: {how} {works:,} completed works, usage triggers on", with_s,
+                  f"{with_s / without_s:.2f}x without them")]
+    return rows
 
 
 def best_of(n: int, fn, *args):
@@ -214,6 +262,7 @@ def main() -> None:
                 for target in (wh, duck):
                     with target.transaction() as conn:
                         conn.execute("UPDATE opportunity_claim_limit SET max_visits = 30 WHERE id % 20 <> 0")
+                _vacuum(wh)  # as autovacuum leaves it: the 19,000 keys that left the cap leave its index
             seed_s, (*seed_found, queries) = timed(seed_loop, wh, 1)
             _, arrow_rows = timed(ours, wh, 1)
             assert tuple(seed_found) == as_sets(arrow_rows), "plans differ"
@@ -226,6 +275,7 @@ def main() -> None:
             conn.execute("UPDATE opportunity_claim_limit SET max_visits = ?", (MAX_VISITS,))
         plan_s, plan = timed(apply.plan_only, wh, None, False, NOW, save=False)
         rows.append(("PG worst case: full derive (validate + query + accruals + digest)", plan_s, ""))
+        rows += write_cost_rows(wh)
         if not args.skip_apply:
             work_ids = [w.completed_work_id for w in plan.works]
             visit_ids = sorted(v for w in plan.works for v, _ in w.visits)
