@@ -34,12 +34,7 @@ def _materialize(home: Path, url: str, budget_dir: Path) -> None:
                                   instance=instance, resources=resources).success
 
 
-@pytest.fixture(scope="session")
-def dagster_dev(pg_admin_url, tmp_path_factory):
-    """dagster dev on a free port, on a PostgreSQL warehouse holding the demo data."""
-    name, url = pg_server.create_database(pg_admin_url)
-    home = tmp_path_factory.mktemp("dagster_home")
-    budget_dir = home / "budget"
+def _load_demo(url: str, budget_dir: Path) -> None:
     before = os.environ.get("BUDGET_AUDIT_DIR")
     os.environ["BUDGET_AUDIT_DIR"] = str(budget_dir)  # the demo's parquet log goes there
     try:
@@ -49,12 +44,23 @@ def dagster_dev(pg_admin_url, tmp_path_factory):
             os.environ.pop("BUDGET_AUDIT_DIR")
         else:
             os.environ["BUDGET_AUDIT_DIR"] = before
+
+
+@pytest.fixture(scope="session")
+def dagster_dev(pg_admin_url, tmp_path_factory):
+    """dagster dev on a free port, on a PostgreSQL warehouse holding the demo data."""
+    name, url = pg_server.create_database(pg_admin_url)
+    home = tmp_path_factory.mktemp("dagster_home")
+    budget_dir = home / "budget"
     server = DagsterDev(home, {"COMPLIANCE_WAREHOUSE_URL": url, "BUDGET_AUDIT_DIR": str(budget_dir)},
-                        PROJECT_ROOT / "deploy" / "dagster.yaml")
-    _materialize(home, url, budget_dir)
-    server.warehouse_url = url
-    yield server.start()
-    server.stop()
+                        PROJECT_ROOT / "deploy" / "dagster.yaml").launch()  # boots while the data loads
+    try:
+        _load_demo(url, budget_dir)
+        _materialize(home, url, budget_dir)
+        server.warehouse_url = url
+        yield server.wait_ready()
+    finally:
+        server.stop()
     pg_server.drop_database(pg_admin_url, name)
 
 

@@ -39,6 +39,11 @@ class DagsterDev:
         self.proc: subprocess.Popen | None = None
 
     def start(self) -> DagsterDev:
+        """Launch and wait until the code location is loaded."""
+        return self.launch().wait_ready()
+
+    def launch(self) -> DagsterDev:
+        """Start the process and return at once (the caller may prepare data while it boots)."""
         dagster = str(Path(sys.executable).parent / "dagster")
         self._log = open(self.log_path, "w")
         self.proc = subprocess.Popen(
@@ -46,6 +51,9 @@ class DagsterDev:
             cwd=PROJECT_ROOT, env=self.env, stdout=self._log, stderr=subprocess.STDOUT,
             start_new_session=True,
         )
+        return self
+
+    def wait_ready(self) -> DagsterDev:
         deadline = time.monotonic() + START_TIMEOUT_S
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:

@@ -3,13 +3,12 @@ that applies, and an asset page showing its column schema and a metadata table."
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 import time
 
 import pytest
 
 from compliance_pipeline.warehouse import Warehouse
+from compliance_pipeline_tests.webui.browser import render
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("webui")]  # shares the one dagster dev
 
@@ -98,37 +97,16 @@ def test_a_launch_with_dry_run_false_applies(dagster_dev):
     assert applied and applied[0][0] == opportunity and applied[0][1] > 0 and flipped >= applied[0][1]
 
 
-def _chromium() -> str | None:
-    return shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
-
-
-def _render(browser: str, url: str, tmp_path, screenshot) -> str:
-    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-             "--disable-background-networking", "--disable-component-update", "--disable-sync",
-             f"--user-data-dir={tmp_path / 'profile'}", "--window-size=1400,2400",
-             "--virtual-time-budget=20000"]
-    dom = subprocess.run([browser, *flags, "--dump-dom", url], capture_output=True, text=True, timeout=120).stdout
-    subprocess.run([browser, *flags, f"--screenshot={screenshot}", url], capture_output=True, timeout=120)
-    screenshot.with_suffix(".html").write_text(dom)
-    return dom
-
-
 def test_the_launchpad_page_shows_dry_run(dagster_dev, tmp_path, artifacts):
-    browser = _chromium()
-    if browser is None:
-        pytest.skip("no Chromium on this machine (apt-get install chromium; .ci/run does it in CI)")
     location = _selector(dagster_dev)["repositoryLocationName"]
-    dom = _render(browser, f"{dagster_dev.url}/locations/{location}/jobs/{JOB}/playground", tmp_path,
-                  artifacts / "launchpad.png")
+    dom = render(f"{dagster_dev.url}/locations/{location}/jobs/{JOB}/playground", tmp_path / "profile",
+                 artifacts / "launchpad.png")
     assert "dry_run" in dom and "Rows locked and updated per batch" in dom  # a field and its docs
     assert (artifacts / "launchpad.png").stat().st_size > 10_000
 
 
 def test_an_asset_page_shows_its_column_schema_and_a_metadata_table(dagster_dev, tmp_path, artifacts):
-    browser = _chromium()
-    if browser is None:
-        pytest.skip("no Chromium on this machine (apt-get install chromium; .ci/run does it in CI)")
-    dom = _render(browser, f"{dagster_dev.url}/assets/over_cap_visit_plan", tmp_path, artifacts / "asset.png")
+    dom = render(f"{dagster_dev.url}/assets/over_cap_visit_plan", tmp_path / "profile", artifacts / "asset.png")
     assert "Columns" in dom and "current_status" in dom  # the declared column schema ...
     assert "status when planned" in dom  # ... with the column descriptions
     assert "per_access" in dom and "worker_before" in dom  # a metadata table, its columns rendered

@@ -3,10 +3,9 @@ and rendered by headless Chromium."""
 
 from __future__ import annotations
 
-import shutil
-import subprocess
-
 import pytest
+
+from compliance_pipeline_tests.webui.browser import render
 
 # One `dagster dev` for every web UI test (conftest): they stay in one xdist worker.
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("webui")]
@@ -35,24 +34,9 @@ def test_graphql_lists_every_contract_name(dagster_dev):
     assert CONTRACT_SENSORS <= {s["name"] for s in repo["sensors"]}
 
 
-def _chromium() -> str | None:
-    return shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
-
-
 def test_browser_renders_the_asset_catalog(dagster_dev, tmp_path, artifacts):
-    browser = _chromium()
-    if browser is None:
-        pytest.skip("no Chromium on this machine (apt-get install chromium; .ci/run does it in CI)")
-    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-             "--disable-background-networking", "--disable-component-update", "--disable-sync",
-             f"--user-data-dir={tmp_path / 'profile'}", "--window-size=1600,4000",
-             "--virtual-time-budget=20000"]
-    page = f"{dagster_dev.url}/assets"
-    dom = subprocess.run([browser, *flags, "--dump-dom", page], capture_output=True, text=True,
-                         timeout=120).stdout
+    screenshot = artifacts / "assets.png"
+    dom = render(f"{dagster_dev.url}/assets", tmp_path / "profile", screenshot, window="1600,4000")
     missing = {name for name in CONTRACT_ASSETS if name not in dom}
     assert not missing, f"asset catalog page lacks {missing}"
-    screenshot = artifacts / "assets.png"
-    subprocess.run([browser, *flags, f"--screenshot={screenshot}", page], capture_output=True,
-                   timeout=120)
     assert screenshot.exists() and screenshot.stat().st_size > 10_000
