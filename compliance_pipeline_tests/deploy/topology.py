@@ -121,11 +121,13 @@ class Topology:
         entry["grpc_server"].update(host="127.0.0.1", port=self.code_port)
         return config
 
-    def start(self) -> Topology:
-        """Start the three processes; `wait_loaded` says when the web server serves the code."""
+    def start(self, *, daemon: bool = True) -> Topology:
+        """Start the processes (the daemon later, by hand, if not `daemon`); `wait_loaded` says
+        when the web server serves the code."""
         self.began = time.monotonic()
         for service in self.services:
-            service.start()
+            if daemon or service is not self.daemon:
+                service.start()
         return self
 
     def logs(self) -> str:
@@ -154,7 +156,7 @@ class Topology:
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             for service in self.services:
-                if not service.running():
+                if service.proc is not None and not service.running():
                     raise RuntimeError(f"{service.name} exited early\n{self.logs()}")
             try:
                 entry = self.location()
