@@ -102,7 +102,7 @@ def _usage(conn) -> set[tuple]:
 
 
 @given(operations)
-@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 def test_plan_follows_every_kind_of_write_to_the_source_tables(warehouse, ops):
     with warehouse.transaction() as conn:
         for table in ("user_visit", "completed_work", "opportunity_claim_limit", "opportunity_access",
@@ -110,10 +110,10 @@ def test_plan_follows_every_kind_of_write_to_the_source_tables(warehouse, ops):
             conn.execute(f"DELETE FROM {table}")
     _base(warehouse)
     next_id = 1
-    for op in ops:
-        with warehouse.transaction() as conn:
-            next_id = _run(conn, op, next_id)
     with warehouse.connect() as conn:
+        for op in ops:
+            with conn.transaction():
+                next_id = _run(conn, op, next_id)
         if conn.is_postgres:
             assert _usage(conn) == {tuple(r) for r in conn.query(FRESH_USAGE)}
         storage.validate_sources(conn, None)
