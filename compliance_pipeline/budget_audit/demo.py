@@ -18,6 +18,7 @@ from pathlib import Path
 from compliance_pipeline.budget_audit import storage
 from compliance_pipeline.budget_audit.audit_log import BudgetAuditLog
 from compliance_pipeline.budget_audit.core import SlotRecord
+from compliance_pipeline.budget_audit.log_batches import BATCHES
 from compliance_pipeline.budget_audit.parquet_log import DAY_PREFIX
 from compliance_pipeline.errors import InputError
 from compliance_pipeline.warehouse import Warehouse
@@ -59,13 +60,15 @@ def load_demo(warehouse: Warehouse, *, seed: int, scale: int, anchor: date,
 
 
 def _swap_day_folders(staging: Path, target: Path) -> None:
-    """Replace target's day folders (and nothing else) by staging's, undoing on failure."""
+    """Replace target's day folders by staging's and drop its batch markers (a retried batch id
+    of the replaced log must append again, not answer "already committed"); undone on failure."""
     target.mkdir(parents=True, exist_ok=True)
     old = target.parent / f".{target.name}.demo-old-{os.getpid()}"
     old.mkdir()
     moved_out, moved_in = [], []
+    replaced = sorted(target.glob(f"{DAY_PREFIX}*")) + [p for p in [target / BATCHES] if p.is_dir()]
     try:
-        for folder in sorted(target.glob(f"{DAY_PREFIX}*")):
+        for folder in replaced:
             folder.rename(old / folder.name)
             moved_out.append(folder.name)
         for folder in sorted(staging.glob(f"{DAY_PREFIX}*")):

@@ -32,3 +32,14 @@ def test_scale_multiplies_days(warehouse, tmp_path):
     result = demo.load_demo(warehouse, seed=5, scale=2, anchor=ANCHOR, log=BudgetAuditLog(tmp_path))
     assert result["days"] == 84
 
+
+
+def test_demo_forgets_the_batch_ids_of_the_log_it_replaces(warehouse, tmp_path):
+    log = BudgetAuditLog(tmp_path / "log")
+    demo.load_demo(warehouse, seed=5, scale=1, anchor=ANCHOR, log=log)
+    day = [r for r in log.load().to_dict("records") if r["slot_index"] < 4][:4]
+    assert log.log_slots(day, batch_id="controller-7") == 4
+    assert log.log_slots(day, batch_id="controller-7") == 0  # a retry appends nothing
+    demo.load_demo(warehouse, seed=5, scale=1, anchor=ANCHOR, log=log)
+    # The batch went with the replaced log: the same id now appends (it is not "already committed").
+    assert log.log_slots(day, batch_id="controller-7") == 4
