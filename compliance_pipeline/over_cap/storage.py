@@ -33,7 +33,8 @@ _KNOWN_WORK_STATUSES = _sql_list(core.COMPLETED_WORK_STATUSES)
 # counted works by (date_created, id), 1-based.
 
 # PostgreSQL: over_cap_limit_usage (migration 302, kept by triggers) holds each key's count of
-# counted works and its max_visits, so only the keys over their cap are read at all. Per such
+# counted works and its max_visits; its index on counted_works - max_visits (migration 304, the
+# expression as written below) yields only the keys over their cap. Per such
 # key, the covering partial index completed_work_counted is walked backwards for exactly the
 # last (counted - max_visits) entries (the tail), and each tail work's open visits are probed in
 # user_visit_open. Index-only reads; no sort, no hash, no window over all works.
@@ -60,7 +61,7 @@ LEFT JOIN LATERAL (
     SELECT uv.id, uv.status FROM user_visit uv
     WHERE uv.completed_work_id = w.id AND uv.status <> 'over_limit'
     OFFSET 0) v ON TRUE
-WHERE u.counted_works > u.max_visits
+WHERE u.counted_works - u.max_visits > 0
 """
 
 # DuckDB: one vectorized window over the counted works (it has no index-only scans and no

@@ -9,7 +9,8 @@ order). Counts move by deltas (`n = n + d` on the locked row, so concurrent writ
 max_visits is recomputed from the claim limits after the key's row is locked, by a later
 statement with a fresh snapshot, so the last writer sees every committed claim limit (MIN of
 them: duplicates are refused by the plan's validation anyway). Keys with a NULL part are not
-counted (no claim limit can match them). A partial index holds the keys over their cap. ENABLE ALWAYS: the triggers also fire where the source
+counted (no claim limit can match them). A partial index holds the keys over their cap (m0304
+replaces it by an index on counted_works - max_visits). ENABLE ALWAYS: the triggers also fire where the source
 tables are filled by logical replication. DuckDB (no triggers): nothing; its plan counts as it
 goes. Backfilled inside the migration's transaction, which holds off writers until it commits."""
 
