@@ -16,6 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from compliance_pipeline.over_cap import core, storage
+from compliance_pipeline.warehouse import schema
 from compliance_pipeline_tests.over_cap.helpers import T0, Scenario, select_over_cap
 
 ACCESSES, UNITS = (1, 2, 3), (1, 2)
@@ -220,3 +221,30 @@ def test_rebuild_recounts_what_bypassed_triggers_missed(warehouse):
             assert conn.scalar("SELECT over_cap_rebuild_limit_usage()") == 1
         assert _usage(conn) == {(access, 1, 2, 1)} == {tuple(r) for r in conn.query(FRESH_USAGE)}
         assert [w.completed_work_id for w in storage.find_over_cap(conn, None)] == [2]
+
+
+def test_upgrading_a_warehouse_that_has_data_counts_it(empty_warehouse, monkeypatch):
+    """Migrations 302+ on a warehouse whose source tables are already filled: the backfill counts
+    what is there, and the first plan after the upgrade is the reference rule's."""
+    every = schema.all_migrations()
+    monkeypatch.setattr(schema, "all_migrations", lambda: [m for m in every if m.version < 302])
+    schema.init_schema(empty_warehouse)
+    s = Scenario()
+    opp = s.opportunity()
+    unit = s.unit(opp)
+    over, under = s.access(opp), s.access(opp)
+    s.limit(over, unit, 1)
+    s.limit(under, unit, 5)
+    works = [s.work(access, unit, status, minute=minute)
+             for access in (over, under) for status, minute in (("approved", 3), ("pending", 1), ("rejected", 0),
+                                                                ("approved", 2))]
+    s.load(empty_warehouse)
+    monkeypatch.setattr(schema, "all_migrations", lambda: every)
+    assert schema.init_schema(empty_warehouse)["applied"] == [
+        m.name for m in every if m.version >= 302]
+    with empty_warehouse.connect() as conn:
+        if conn.is_postgres:
+            assert _usage(conn) == {(over, unit, 3, 1), (under, unit, 3, 5)} == {
+                tuple(r) for r in conn.query(FRESH_USAGE)}
+        found = storage.find_over_cap(conn, None)
+    assert {w.completed_work_id: w.position for w in found} == {works[3]: 2, works[0]: 3}
