@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from compliance_pipeline.collector import collector_paused
 from compliance_pipeline.errors import InputError
 from compliance_pipeline.over_cap import core
+from compliance_pipeline.over_cap.limit_usage import check_limit_usage
 from compliance_pipeline.warehouse import Connection, planner
 from compliance_pipeline.warehouse.arrow_fetch import fetch_arrow
 
@@ -156,6 +157,7 @@ def validate_sources(conn: Connection, opportunity_pk: int | None) -> None:
     if works[2]:
         raise InputError(f"completed_work.saved_approved_count or payment_unit.amount/org_amount "
                          f"is NULL on {works[2]} approved rows")
+    check_limit_usage(conn, scope, params)
 
 
 def plan_sql(conn: Connection, scoped: bool) -> str:

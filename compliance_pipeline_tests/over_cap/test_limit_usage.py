@@ -15,6 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from compliance_pipeline.errors import InputError
 from compliance_pipeline.over_cap import core, storage
 from compliance_pipeline.warehouse import schema
 from compliance_pipeline_tests.over_cap.helpers import T0, Scenario, select_over_cap
@@ -216,11 +217,39 @@ def test_rebuild_recounts_what_bypassed_triggers_missed(warehouse):
         for op in ("insert", "update", "delete", "truncate"):
             conn.execute(f"ALTER TABLE completed_work ENABLE ALWAYS TRIGGER completed_work_over_cap_usage_{op}")
     with warehouse.connect() as conn:
-        assert storage.find_over_cap(conn, None) == []  # the bypass hid the over-cap work
+        assert storage.find_over_cap(conn, None) == []  # the counts alone would hide the over-cap work
+        with pytest.raises(InputError, match=r"over_cap_limit_usage disagrees .* for 1 .*over_cap_rebuild_limit_usage"):
+            storage.derive_plan(conn, None, include_suspended=False)  # so a plan refuses them
         with conn.transaction():
             assert conn.scalar("SELECT over_cap_rebuild_limit_usage()") == 1
         assert _usage(conn) == {(access, 1, 2, 1)} == {tuple(r) for r in conn.query(FRESH_USAGE)}
         assert [w.completed_work_id for w in storage.find_over_cap(conn, None)] == [2]
+        assert [w.completed_work_id for w in storage.derive_plan(conn, None, include_suspended=False).works] == [2]
+
+
+def test_a_plan_refuses_counts_too_high_that_would_flip_work_within_the_cap(warehouse):
+    """A delete that bypassed the triggers leaves a count above the real one: the tail it implies
+    would reach into works within the cap, so no plan is derived until the counts are rebuilt."""
+    if warehouse.backend != "postgresql":
+        pytest.skip("the counts are kept by PostgreSQL triggers; DuckDB has none to bypass")
+    s = Scenario()
+    opp = s.opportunity()
+    s.unit(opp)
+    access = s.access(opp)
+    s.limit(access, 1, 2)
+    s.load(warehouse)
+    with warehouse.transaction() as conn:
+        _run(conn, ("insert", [(access, 1, "approved", minute) for minute in range(3)]), 1)
+        conn.execute("ALTER TABLE completed_work DISABLE TRIGGER completed_work_over_cap_usage_delete")
+        conn.execute("DELETE FROM completed_work WHERE id = (SELECT max(id) FROM completed_work)")
+        conn.execute("ALTER TABLE completed_work ENABLE ALWAYS TRIGGER completed_work_over_cap_usage_delete")
+    with warehouse.connect() as conn:
+        assert len(storage.find_over_cap(conn, None)) == 1  # the stale count makes a within-cap work the tail
+        with pytest.raises(InputError, match="over_cap_limit_usage disagrees"):
+            storage.derive_plan(conn, None, include_suspended=False)
+        with conn.transaction():
+            conn.scalar("SELECT over_cap_rebuild_limit_usage()")
+        assert storage.derive_plan(conn, None, include_suspended=False).works == ()
 
 
 def test_upgrading_a_warehouse_that_has_data_counts_it(empty_warehouse, monkeypatch):
