@@ -37,9 +37,10 @@ WHERE COALESCE(works.counted, 0) <> COALESCE(usage.counted_works, 0)
 
 def check_limit_usage(conn: Connection, scope: str, params: list) -> None:
     """Refuse a plan on counts the triggers did not keep (PostgreSQL; DuckDB keeps none)."""
-    if not conn.is_postgres:
+    sql = conn.per_backend(postgresql=_DISAGREEING_KEYS, duckdb=None)
+    if sql is None:
         return
-    wrong = conn.scalar(_DISAGREEING_KEYS.format(scope=scope), params * 3)
+    wrong = conn.scalar(sql.format(scope=scope), params * 3)
     if wrong:
         raise InputError(
             f"over_cap_limit_usage disagrees with completed_work / opportunity_claim_limit for {wrong} "
