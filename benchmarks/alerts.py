@@ -29,13 +29,13 @@ import os
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import numpy as np
 import pandas  # noqa: F401  (imported up front: the PostgreSQL read uses it; import time is not pass time)
+from support.scratch import scratch_folder
 
 from compliance_pipeline.alerts import rule_store
 from compliance_pipeline.alerts.demo import SNAPSHOT_COLUMNS, unit_readings
@@ -390,19 +390,9 @@ def _print_table(header: str, rows: list[tuple]) -> None:
               f" | {target} |")
 
 
-def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--snapshots", type=int, default=1_000_000)
-    parser.add_argument("--seed-snapshots", type=int, default=100_000,
-                        help="snapshots the seed path really runs over (then extrapolated per snapshot)")
-    parser.add_argument("--backend", choices=["duckdb", "postgresql", "both"], default="both")
-    parser.add_argument("--history", type=int, default=3_000_000,
-                        help="snapshots of history for the 'cost grows with what arrived' rows")
-    parser.add_argument("--part", choices=["seed", "arrivals", "both"], default="both")
-    args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.ERROR)  # both paths log each onset/clear; keep the output readable
+def measure(args: argparse.Namespace, workdir: Path) -> tuple[list, list]:
+    """(seed comparison rows, arrival rows), with every database under workdir."""
     rows, arrival_rows = [], []
-    workdir = Path(tempfile.mkdtemp(prefix="alerts-bench-"))
     if args.backend in ("duckdb", "both"):
         duck = lambda label: Warehouse(f"duckdb:///{workdir / (label + '.duckdb')}")  # noqa: E731
         if args.part in ("seed", "both"):
@@ -430,6 +420,22 @@ def main(argv=None) -> int:
                 pg_server.drop_database(admin_url, name)
             if server is not None:
                 server.stop()
+    return rows, arrival_rows
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--snapshots", type=int, default=1_000_000)
+    parser.add_argument("--seed-snapshots", type=int, default=100_000,
+                        help="snapshots the seed path really runs over (then extrapolated per snapshot)")
+    parser.add_argument("--backend", choices=["duckdb", "postgresql", "both"], default="both")
+    parser.add_argument("--history", type=int, default=3_000_000,
+                        help="snapshots of history for the 'cost grows with what arrived' rows")
+    parser.add_argument("--part", choices=["seed", "arrivals", "both"], default="both")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.ERROR)  # both paths log each onset/clear; keep the output readable
+    with scratch_folder("alerts-bench-") as workdir:  # GBs of data: removed afterwards
+        rows, arrival_rows = measure(args, workdir)
     if arrival_rows:
         _print_table("| backend | measurement | baseline s | ours s | ours/baseline | target |", arrival_rows)
     if not rows:

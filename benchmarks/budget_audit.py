@@ -18,14 +18,13 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
 import statistics
-import tempfile
 import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from reference.budget_audit_original import SeedAuditLog
+from support.scratch import scratch_folder
 
 from compliance_pipeline.budget_audit.audit_log import BudgetAuditLog
 from compliance_pipeline.budget_audit.parquet_log import arrow_schema, day_dir
@@ -155,17 +154,14 @@ def main() -> None:
     parser.add_argument("--rows-per-day", type=int, default=100_000)
     parser.add_argument("--no-seed-scan", action="store_true", help="skip the seed's pandas weekly_report")
     args = parser.parse_args()
-    work = Path(tempfile.mkdtemp(prefix="budget_bench_"))
-    try:
+    with scratch_folder("budget_bench_") as work:
         print("budget_audit benchmark", "(full)" if args.full else "", flush=True)
         rows = bench_appends(work, args.full)
         rows += bench_weekly(work, args.days, args.rows_per_day, not args.no_seed_scan)
-        width = max(len(r[0]) for r in rows)
-        print(f"\n{'measurement':<{width}}  {'seconds':>10}  ratio")
-        for name, seconds, note in rows:
-            print(f"{name:<{width}}  {seconds:>10.5f}  {note or ''}")
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
+    width = max(len(r[0]) for r in rows)
+    print(f"\n{'measurement':<{width}}  {'seconds':>10}  ratio")
+    for name, seconds, note in rows:
+        print(f"{name:<{width}}  {seconds:>10.5f}  {note or ''}")
 
 
 if __name__ == "__main__":

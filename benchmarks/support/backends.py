@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 from compliance_pipeline.warehouse import Warehouse
+
+from .scratch import scratch_folder
 
 CHOICES = ["both", "postgresql", "duckdb"]
 
@@ -16,8 +16,8 @@ def bench_each_backend(choice: str, bench: Callable[[Warehouse], Any], prefix: s
     """{backend: bench(warehouse)} for the backends `choice` names (one of CHOICES)."""
     results = {}
     if choice in ("both", "duckdb"):
-        folder = Path(tempfile.mkdtemp(prefix=prefix))
-        results["duckdb"] = bench(Warehouse(f"duckdb:///{folder / 'bench.duckdb'}"))
+        with scratch_folder(prefix) as folder:
+            results["duckdb"] = bench(Warehouse(f"duckdb:///{folder / 'bench.duckdb'}"))
     if choice in ("both", "postgresql"):
         from support import pg_server
 

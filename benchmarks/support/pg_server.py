@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import tempfile
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -86,11 +85,14 @@ def drop_database(admin_url: str, name: str) -> None:
 def scratch_database(prefix: str = "bench_pg_") -> Iterator[str]:
     """A fresh database on COMPLIANCE_TEST_PG_URL's server, or on a new embedded one; dropped (and
     that server stopped) afterwards."""
-    admin_url, server = start_server_url(Path(tempfile.mkdtemp(prefix=prefix)))
-    name, url = create_database(admin_url)
-    try:
-        yield url
-    finally:
-        drop_database(admin_url, name)
-        if server is not None:
-            server.stop()
+    from .scratch import scratch_folder
+
+    with scratch_folder(prefix) as folder:
+        admin_url, server = start_server_url(folder)
+        name, url = create_database(admin_url)
+        try:
+            yield url
+        finally:
+            drop_database(admin_url, name)
+            if server is not None:
+                server.stop()
