@@ -65,22 +65,31 @@ LEFT JOIN LATERAL (
 WHERE u.counted_works - u.max_visits > 0
 """
 
-# DuckDB: one vectorized window over the counted works (it has no index-only scans and no
-# correlated OFFSET), the tail joined to its visits by hash.
+# DuckDB: a hash count per (access, payment unit) keeps only the keys over their cap (no
+# index-only scans, no correlated LIMIT, no triggers here); one vectorized window then ranks
+# just their counted works, and the tail is joined to its visits by hash. Measured on the
+# benchmark's 500,000 works: 5% of the limits over 64 -> 23 ms; every limit over 81 -> 119 ms
+# (the count is pure overhead there); most limits are under their cap in practice.
 _PLAN_SQL_DUCKDB = f"""
-WITH ranked AS (
+WITH over_cap_keys AS (
+    SELECT cw.opportunity_access_id, cw.payment_unit_id, cl.max_visits
+    FROM completed_work cw
+    JOIN opportunity_claim_limit cl
+      ON cl.opportunity_access_id = cw.opportunity_access_id AND cl.payment_unit_id = cw.payment_unit_id
+    WHERE cw.status IN {_COUNTED}
+    GROUP BY cw.opportunity_access_id, cw.payment_unit_id, cl.max_visits
+    HAVING COUNT(*) > cl.max_visits
+), ranked AS (
     SELECT cw.id, cw.opportunity_access_id, cw.payment_unit_id, cw.status, cw.date_created,
-           cw.saved_approved_count,
+           cw.saved_approved_count, k.max_visits,
            ROW_NUMBER() OVER (PARTITION BY cw.opportunity_access_id, cw.payment_unit_id
                               ORDER BY cw.date_created, cw.id) AS position
     FROM completed_work cw
+    JOIN over_cap_keys k  -- one claim limit per key (validate_sources refuses duplicates)
+      ON k.opportunity_access_id = cw.opportunity_access_id AND k.payment_unit_id = cw.payment_unit_id
     WHERE cw.status IN {_COUNTED}
 ), over_cap AS (
-    SELECT r.*, cl.max_visits
-    FROM ranked r
-    JOIN opportunity_claim_limit cl
-      ON cl.opportunity_access_id = r.opportunity_access_id AND cl.payment_unit_id = r.payment_unit_id
-    WHERE r.position > cl.max_visits
+    SELECT * FROM ranked WHERE position > max_visits
 )
 SELECT o.id AS completed_work_id, o.opportunity_access_id, o.payment_unit_id, o.status,
        o.position, o.max_visits,
