@@ -32,10 +32,10 @@ def load(conn: Connection, seed: int, profiles: list[tuple], anchor: date, days:
     for pid, name, *_ in profiles:
         kind = name.split("-")[0]
         if kind in ("stimulating", "recently_flagged") and rng.random() < 0.75:
-            ends_on = None
-            if not ended:
-                ends_on, ended = ended_on, True
-            agreements.append((pid, rng.choice(COUNTERPARTIES), first_day, ends_on))
+            starts_on, ends_on = first_day, None
+            if not ended:  # a short demo window (benchmarks' --days) may start after that end
+                starts_on, ends_on, ended = min(first_day, ended_on), ended_on, True
+            agreements.append((pid, rng.choice(COUNTERPARTIES), starts_on, ends_on))
         elif kind == "ordinary" and rng.random() < 0.1:
             agreements.append((pid, rng.choice(COUNTERPARTIES), first_day + timedelta(days=rng.randrange(days)), None))
     for row in agreements:

@@ -57,6 +57,16 @@ def test_demo_scale_multiplies_profiles(warehouse, scale):
     assert load_demo(warehouse, seed=1, scale=scale, anchor=ANCHOR) == counts
 
 
+def test_demo_with_a_short_window_loads(warehouse):
+    """A window shorter than the ended agreement's two months (a benchmark's --days 10) once
+    broke the agreements' CHECK (ends_on >= starts_on)."""
+    counts = load_demo(warehouse, seed=1, scale=1, anchor=ANCHOR, days=10)
+    assert counts["access_revenue_sharing_agreements"] >= 1
+    with warehouse.connect() as conn:
+        assert conn.scalar("SELECT count(*) FROM access_revenue_sharing_agreements"
+                           " WHERE ends_on IS NOT NULL AND ends_on < DATE '2026-01-15'") == 1
+
+
 def test_cli_refuses_negative_minutes_naming_the_profile(warehouse_env, capsys):
     add_profiles(warehouse_env, [(1, True), (2, True)])
     add_studies(warehouse_env, [(1, at(date(2026, 3, 1)), 900, 100),
