@@ -202,15 +202,21 @@ def test_claim_limit_replaced_by_another_transaction_while_one_is_open(warehouse
         assert _usage(conn) == {(1, 1, 0, 5)} == {tuple(r) for r in conn.query(FRESH_USAGE)}
 
 
-def test_rebuild_recounts_what_bypassed_triggers_missed(warehouse):
+def _one_claim_limit(warehouse, max_visits: int) -> int:
+    """One access with one claim limit of payment unit 1, loaded; PostgreSQL only. Its id."""
     if warehouse.backend != "postgresql":
         pytest.skip("the counts are kept by PostgreSQL triggers; DuckDB has none to bypass")
     s = Scenario()
     opp = s.opportunity()
     s.unit(opp)
     access = s.access(opp)
-    s.limit(access, 1, 1)
+    s.limit(access, 1, max_visits)
     s.load(warehouse)
+    return access
+
+
+def test_rebuild_recounts_what_bypassed_triggers_missed(warehouse):
+    access = _one_claim_limit(warehouse, max_visits=1)
     with warehouse.transaction() as conn:
         conn.execute("ALTER TABLE completed_work DISABLE TRIGGER USER")
         _run(conn, ("insert", [(access, 1, "approved", 1), (access, 1, "pending", 2)]), 1)
@@ -230,14 +236,7 @@ def test_rebuild_recounts_what_bypassed_triggers_missed(warehouse):
 def test_a_plan_refuses_counts_too_high_that_would_flip_work_within_the_cap(warehouse):
     """A delete that bypassed the triggers leaves a count above the real one: the tail it implies
     would reach into works within the cap, so no plan is derived until the counts are rebuilt."""
-    if warehouse.backend != "postgresql":
-        pytest.skip("the counts are kept by PostgreSQL triggers; DuckDB has none to bypass")
-    s = Scenario()
-    opp = s.opportunity()
-    s.unit(opp)
-    access = s.access(opp)
-    s.limit(access, 1, 2)
-    s.load(warehouse)
+    access = _one_claim_limit(warehouse, max_visits=2)
     with warehouse.transaction() as conn:
         _run(conn, ("insert", [(access, 1, "approved", minute) for minute in range(3)]), 1)
         conn.execute("ALTER TABLE completed_work DISABLE TRIGGER completed_work_over_cap_usage_delete")
