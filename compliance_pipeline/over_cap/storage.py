@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING
 from compliance_pipeline.collector import collector_paused
 from compliance_pipeline.errors import InputError
 from compliance_pipeline.over_cap import core
-from compliance_pipeline.over_cap.limit_usage import check_limit_usage
 from compliance_pipeline.warehouse import Connection, planner
 from compliance_pipeline.warehouse.arrow_fetch import fetch_arrow
 
@@ -33,36 +32,43 @@ _KNOWN_WORK_STATUSES = _sql_list(core.COMPLETED_WORK_STATUSES)
 # such visits has one row with a NULL visit. position: the work's rank in its claim limit's
 # counted works by (date_created, id), 1-based.
 
-# PostgreSQL: over_cap_limit_usage (migration 302, kept by triggers) holds each key's count of
-# counted works and its max_visits; its index on counted_works - max_visits (migration 304, the
-# expression as written below) yields only the keys over their cap. Per such
-# key, the covering partial index completed_work_counted is walked backwards for exactly the
-# last (counted - max_visits) entries (the tail), and each tail work's open visits are probed in
-# user_visit_open. Index-only reads; no sort, no hash, no window over all works.
+# PostgreSQL: one index-only pass over completed_work_counted (migration 301) counts each
+# (access, payment unit)'s counted works in index order; only the keys over their claim limit
+# go on. Per such key the same index is walked backwards for exactly the last
+# (counted - max_visits) entries (the tail), with the rank computed in SQL, and each tail work's
+# open visits are probed in user_visit_open. No sort, no hash over all works. (Counts kept by
+# triggers were tried, m0302-m0305: see the over_cap README.)
 _PLAN_SQL_POSTGRES = f"""
 SELECT w.id AS completed_work_id, u.opportunity_access_id, u.payment_unit_id, w.status,
        w.position, u.max_visits,
        {accrual_sql('w', 'pu.amount')} AS worker_accrual,
        {accrual_sql('w', 'pu.org_amount')} AS org_accrual,
        a.suspended, v.id AS visit_id, v.status AS visit_status
-FROM over_cap_limit_usage u
+FROM (
+    SELECT counted.opportunity_access_id, counted.payment_unit_id, counted.works, cl.max_visits
+    FROM (SELECT cw.opportunity_access_id, cw.payment_unit_id, COUNT(*) AS works
+          FROM completed_work cw WHERE cw.status IN {_COUNTED}
+          GROUP BY cw.opportunity_access_id, cw.payment_unit_id) counted
+    JOIN opportunity_claim_limit cl
+      ON cl.opportunity_access_id = counted.opportunity_access_id
+     AND cl.payment_unit_id = counted.payment_unit_id
+    WHERE counted.works > cl.max_visits) u
 CROSS JOIN LATERAL (
     SELECT a.suspended FROM opportunity_access a WHERE a.id = u.opportunity_access_id {{scope}}
     OFFSET 0) a
 JOIN payment_unit pu ON pu.id = u.payment_unit_id
 CROSS JOIN LATERAL (
     SELECT cw.id, cw.status, cw.saved_approved_count,
-           u.counted_works + 1 - ROW_NUMBER() OVER (ORDER BY cw.date_created DESC, cw.id DESC) AS position
+           u.works + 1 - ROW_NUMBER() OVER (ORDER BY cw.date_created DESC, cw.id DESC) AS position
     FROM completed_work cw
     WHERE cw.opportunity_access_id = u.opportunity_access_id AND cw.payment_unit_id = u.payment_unit_id
       AND cw.status IN {_COUNTED}
     ORDER BY cw.date_created DESC, cw.id DESC
-    LIMIT u.counted_works - u.max_visits) w
+    LIMIT u.works - u.max_visits) w
 LEFT JOIN LATERAL (
     SELECT uv.id, uv.status FROM user_visit uv
     WHERE uv.completed_work_id = w.id AND uv.status <> 'over_limit'
     OFFSET 0) v ON TRUE
-WHERE u.counted_works - u.max_visits > 0
 """
 
 # DuckDB: a hash count per (access, payment unit) keeps only the keys over their cap (no
@@ -166,7 +172,6 @@ def validate_sources(conn: Connection, opportunity_pk: int | None) -> None:
     if works[2]:
         raise InputError(f"completed_work.saved_approved_count or payment_unit.amount/org_amount "
                          f"is NULL on {works[2]} approved rows")
-    check_limit_usage(conn, scope, params)
 
 
 def plan_sql(conn: Connection, scoped: bool) -> str:
@@ -180,6 +185,7 @@ def fetch_plan_rows(conn: Connection, opportunity_pk: int | None) -> pa.Table:
     opportunity_access_id, payment_unit_id, status, position, max_visits, worker_accrual,
     org_accrual, suspended, visit_id, visit_status (NULL: the work has no open visit)."""
     planner.without_memoize(conn)  # each over-cap work's visits are probed once
+    planner.index_reads_are_cheap(conn)  # the index-only count beats a seq scan + hash (see above)
     return fetch_arrow(conn, plan_sql(conn, opportunity_pk is not None),
                        [] if opportunity_pk is None else [opportunity_pk], _plan_types())
 

@@ -14,3 +14,12 @@ def without_memoize(conn: Connection) -> None:
     never repeat (one probe per distinct row) the cache only misses and evicts."""
     if conn.is_postgres:
         conn.execute("SELECT set_config('enable_memoize', 'off', ?)", (conn.in_transaction,))
+
+
+def index_reads_are_cheap(conn: Connection) -> None:
+    """Price a random page read like a sequential one (random_page_cost 1.1, the usual setting for
+    SSDs or a warehouse held in memory). At PostgreSQL's default of 4.0 the planner prefers a
+    sequential scan and a hash over all rows to an index-only pass in index order that is
+    measured twice as fast (counting 500,000 works per key: 84 ms vs 42 ms)."""
+    if conn.is_postgres:
+        conn.execute("SELECT set_config('random_page_cost', '1.1', ?)", (conn.in_transaction,))
