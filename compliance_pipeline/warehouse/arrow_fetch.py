@@ -38,6 +38,8 @@ def fetch_arrow(conn: Any, sql: str, params: Sequence[Any] | None = None,
     buffer.seek(0)
     return csv.read_csv(
         buffer,
+        # A one-column row that is NULL is an empty line: a row, not a blank to skip.
+        parse_options=csv.ParseOptions(ignore_empty_lines=False),
         convert_options=csv.ConvertOptions(
             column_types=dict(types or {}), null_values=[""], quoted_strings_can_be_null=False,
             strings_can_be_null=True, true_values=["t"], false_values=["f"]))

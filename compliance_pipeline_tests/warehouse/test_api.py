@@ -124,12 +124,14 @@ def test_fetch_arrow_keeps_nulls_and_names_columns(scratch):
                                  " WHERE id >= ? ORDER BY id", (1,), {"ratio": pa.float64()})
         empty = conn.fetch_arrow("SELECT id, ratio FROM api_rows WHERE id > ?", (99,),
                                  {"id": pa.int64(), "ratio": pa.float64()})
+        one_column = conn.fetch_arrow("SELECT ratio FROM api_rows ORDER BY id", types={"ratio": pa.float64()})
     assert table.column_names == ["id", "ratio", "t", "name"]
     assert table.column("id").to_pylist() == [1, 2] and table.column("ratio").to_pylist() == [0.5, None]
     assert table.column("name").to_pylist() == ["", None]  # an empty string is not NULL
     epoch_us = (moment - datetime(1970, 1, 1, tzinfo=timezone.utc)) // timedelta(microseconds=1)
     assert table.column("t").to_pylist() == [epoch_us, epoch_us + 1_000_000]
     assert empty.column_names == ["id", "ratio"] and empty.num_rows == 0
+    assert one_column.column("ratio").to_pylist() == [0.5, None]  # a NULL row is an empty CSV line
 
 
 def test_settings_last_for_the_transaction(scratch):
