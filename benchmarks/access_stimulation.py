@@ -42,6 +42,7 @@ from support.backends import CHOICES, bench_each_backend
 
 # The process holds the whole code location (Dagster and every definition), as a run's process
 # does: Python's full garbage collections scan all of it, so they cost what they cost in a run.
+import compliance_pipeline.definitions  # noqa: F401
 from compliance_pipeline.access_stimulation import checks, core, demo, monitor, sums
 from compliance_pipeline.warehouse import Warehouse
 from compliance_pipeline.warehouse.schema import init_schema

@@ -29,6 +29,7 @@ from datetime import date, datetime, timezone
 from support.backends import CHOICES, bench_each_backend
 
 # The process holds the whole code location, as a run's process does.
+import compliance_pipeline.definitions  # noqa: F401
 from compliance_pipeline.access_stimulation import monthly_core as core
 from compliance_pipeline.access_stimulation import monthly_pass
 from compliance_pipeline.warehouse import Warehouse

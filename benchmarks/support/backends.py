@@ -19,7 +19,7 @@ def bench_each_backend(choice: str, bench: Callable[[Warehouse], Any], prefix: s
         with scratch_folder(prefix) as folder:
             results["duckdb"] = bench(Warehouse(f"duckdb:///{folder / 'bench.duckdb'}"))
     if choice in ("both", "postgresql"):
-        from support import pg_server
+        from . import pg_server
 
         with pg_server.scratch_database() as url:
             results["postgresql"] = bench(Warehouse(url))
