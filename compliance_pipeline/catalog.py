@@ -17,6 +17,7 @@ from typing import Any
 
 import dagster as dg
 
+from compliance_pipeline.errors import InputError
 from compliance_pipeline.ui import rows_table
 from compliance_pipeline.warehouse.url import ENV_VAR as WAREHOUSE_ENV_VAR
 from compliance_pipeline.warehouse.url import parse_url, url_from_env
@@ -24,6 +25,8 @@ from compliance_pipeline.warehouse.url import parse_url, url_from_env
 # Git links on every asset's code reference, when the repository has a browsable remote.
 GIT_URL_ENV = "COMPLIANCE_GIT_URL"
 GIT_BRANCH_ENV = "COMPLIANCE_GIT_BRANCH"
+GIT_PLATFORM_ENV = "COMPLIANCE_GIT_PLATFORM"
+GIT_PLATFORMS = ("github", "gitlab")  # what Dagster can build links for
 
 # Deliberate use of beta APIs (code references, backfill policies): no warning per load.
 warnings.filterwarnings("ignore", category=dg.BetaWarning)
@@ -150,12 +153,26 @@ def with_code_references(assets: Sequence[Any]) -> list[Any]:
         return list(linked)
     from pathlib import Path
 
-    # GitHub and GitLab are recognised from the URL; other forges get GitHub-style blob links.
-    platform = None if ("github" in git_url or "gitlab" in git_url) else "github"
     return list(dg.link_code_references_to_git(
-        linked, git_url=git_url, git_branch=os.environ.get(GIT_BRANCH_ENV) or "main", platform=platform,
+        linked, git_url=git_url, git_branch=os.environ.get(GIT_BRANCH_ENV) or "main",
+        platform=_git_platform(git_url),
         file_path_mapping=dg.AnchorBasedFilePathMapping(
             local_file_anchor=Path(__file__).resolve().parents[1], file_anchor_path_in_repository="")))
+
+
+
+def _git_platform(git_url: str) -> str | None:
+    """COMPLIANCE_GIT_PLATFORM, or None where Dagster recognises the forge from the URL; a URL it
+    cannot place (a self-hosted forge) without the variable is an error, not links that 404."""
+    platform = os.environ.get(GIT_PLATFORM_ENV, "").strip().lower()
+    if platform:
+        if platform not in GIT_PLATFORMS:
+            raise InputError(f"{GIT_PLATFORM_ENV} must be one of {', '.join(GIT_PLATFORMS)}, got {platform!r}")
+        return platform
+    if any(name in git_url for name in GIT_PLATFORMS):
+        return None
+    raise InputError(f"{GIT_URL_ENV}={git_url} names neither GitHub nor GitLab: set {GIT_PLATFORM_ENV}"
+                     f" ({' or '.join(GIT_PLATFORMS)}) to say how its file links are built")
 
 
 __all__ = ["Column", "Domain", "Table", "WAREHOUSE_ENV_VAR", "backend_kind", "count_rows",

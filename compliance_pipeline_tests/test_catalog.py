@@ -143,8 +143,28 @@ def test_code_references_link_to_git_when_a_remote_is_configured(monkeypatch):
     monkeypatch.delenv("COMPLIANCE_GIT_URL", raising=False)
     (local,) = references()
     assert local.file_path.endswith("compliance_pipeline/over_cap/assets.py")
-    monkeypatch.setenv("COMPLIANCE_GIT_URL", "https://git.example.org/acme/compliance_pipeline")
+    monkeypatch.setenv("COMPLIANCE_GIT_URL", "https://github.com/acme/compliance_pipeline")
     monkeypatch.setenv("COMPLIANCE_GIT_BRANCH", "release")
     (remote,) = references()
-    assert remote.url.startswith("https://git.example.org/acme/compliance_pipeline/")
-    assert "release" in remote.url and remote.url.split("#")[0].endswith("compliance_pipeline/over_cap/assets.py")
+    assert remote.url.startswith("https://github.com/acme/compliance_pipeline/tree/release/")
+    assert remote.url.split("#")[0].endswith("compliance_pipeline/over_cap/assets.py")
+
+
+def test_a_self_hosted_forge_needs_its_platform_named(monkeypatch):
+    """A URL naming neither GitHub nor GitLab: links would be guessed (and 404), so the location
+    refuses to load until COMPLIANCE_GIT_PLATFORM says how to build them."""
+    from compliance_pipeline.catalog import with_code_references
+    from compliance_pipeline.errors import InputError
+    from compliance_pipeline.over_cap.assets import over_cap_visit_plan
+
+    monkeypatch.setenv("COMPLIANCE_GIT_URL", "https://code.acme.example/compliance/pipeline")
+    monkeypatch.delenv("COMPLIANCE_GIT_PLATFORM", raising=False)
+    with pytest.raises(InputError, match="COMPLIANCE_GIT_PLATFORM"):
+        with_code_references([over_cap_visit_plan])
+    monkeypatch.setenv("COMPLIANCE_GIT_PLATFORM", "bitbucket")
+    with pytest.raises(InputError, match="must be one of github, gitlab"):
+        with_code_references([over_cap_visit_plan])
+    monkeypatch.setenv("COMPLIANCE_GIT_PLATFORM", "GitLab")
+    (linked,) = with_code_references([over_cap_visit_plan])
+    (remote,) = linked.metadata_by_key[dg.AssetKey("over_cap_visit_plan")]["dagster/code_references"].code_references
+    assert remote.url.startswith("https://code.acme.example/compliance/pipeline/-/tree/main/")
