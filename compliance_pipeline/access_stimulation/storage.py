@@ -61,6 +61,7 @@ def replace_evaluations(conn: Connection, as_of: datetime, threshold: float, coo
     }, _EVALUATION_KINDS)
 
 
+# tables.EVALUATIONS' column types (not imported: it brings Dagster; a test keeps them equal).
 _EVALUATION_KINDS = {
     "profile_id": "bigint", "as_of": "timestamptz", "reason": "text", "ratio": "double",
     "term_minutes": "bigint", "orig_minutes": "bigint", "threshold": "double", "cooldown_days": "integer",

@@ -50,3 +50,12 @@ def test_refreshing_a_partition_counts_the_bad_studies_it_read(warehouse):
     with warehouse.transaction() as conn:  # its scratch table is dropped: again on one connection
         assert sums.refresh_partition_aggregates(conn, DAY) == refresh
         assert sums.refresh_partition_aggregates(conn, DAY) == refresh
+
+
+def test_history_column_kinds_are_the_declared_column_types():
+    """storage keeps Dagster out of its imports, so it spells the history's column kinds itself:
+    they must stay the declared table's (a changed type would otherwise be cast silently on one
+    backend and ignored on the other)."""
+    from compliance_pipeline.access_stimulation.tables import EVALUATIONS
+
+    assert storage._EVALUATION_KINDS == {c.name: c.type.lower() for c in EVALUATIONS.columns}

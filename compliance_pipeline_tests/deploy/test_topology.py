@@ -103,9 +103,8 @@ def topology(pg_admin_url, tmp_path):
         topo.started_s = time.monotonic() - topo.began
         yield topo
     finally:
-        for service in topo.services:
-            if service.running():
-                service.kill_group()
+        for service in topo.services:  # also where the leader left but its children did not
+            service.kill_group()
         pg_server.drop_database(pg_admin_url, dagster_db)
         pg_server.drop_database(pg_admin_url, warehouse_db)
 

@@ -25,6 +25,7 @@ def render(url: str, profile: Path, screenshot: Path, window: str = "1400,2400")
     flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
              "--disable-background-networking", "--disable-component-update", "--disable-sync",
              f"--user-data-dir={profile}", f"--window-size={window}", "--virtual-time-budget=20000"]
+    screenshot.unlink(missing_ok=True)  # a file left by an earlier run must not pass for this one
     dom = subprocess.run([chromium(), *flags, "--dump-dom", f"--screenshot={screenshot}", url],
                          capture_output=True, text=True, timeout=120).stdout
     screenshot.with_suffix(".html").write_text(dom)
