@@ -8,6 +8,7 @@ week above it, so the weekly figures show a spike while the ceiling check passes
 
 from __future__ import annotations
 
+import fcntl
 import math
 import os
 import random
@@ -18,7 +19,8 @@ from pathlib import Path
 from compliance_pipeline.budget_audit import storage
 from compliance_pipeline.budget_audit.audit_log import BudgetAuditLog
 from compliance_pipeline.budget_audit.core import SlotRecord
-from compliance_pipeline.budget_audit.log_batches import BATCHES
+from compliance_pipeline.budget_audit.log_batches import BATCH_LOCK, BATCHES
+from compliance_pipeline.budget_audit.log_files import file_lock
 from compliance_pipeline.budget_audit.parquet_log import DAY_PREFIX
 from compliance_pipeline.errors import InputError
 from compliance_pipeline.warehouse import Warehouse
@@ -63,6 +65,13 @@ def _swap_day_folders(staging: Path, target: Path) -> None:
     """Replace target's day folders by staging's and drop its batch markers (a retried batch id
     of the replaced log must append again, not answer "already committed"); undone on failure."""
     target.mkdir(parents=True, exist_ok=True)
+    # Like the compactor, wait for any batch being written to commit, and hold off new ones: a
+    # batch committing mid-swap would leave its marker in the new log and its files in the old.
+    with file_lock(target, BATCH_LOCK, fcntl.LOCK_EX):
+        _swap(staging, target)
+
+
+def _swap(staging: Path, target: Path) -> None:
     old = target.parent / f".{target.name}.demo-old-{os.getpid()}"
     old.mkdir()
     moved_out, moved_in = [], []
