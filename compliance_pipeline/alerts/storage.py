@@ -122,23 +122,18 @@ def _read_range(conn: Connection, units: list[str], lo: int, hi: int,
            " ORDER BY b.k, s.observed_at")
     types = {"k": pa.int64(), "t": pa.int64(), "arrival_id": pa.int64(), **{m: pa.float64() for m in metrics}}
     table = conn.fetch_arrow(sql, params, types)
-    columns = [np.ma.masked_array(table.column(i).fill_null(0).to_numpy(),
-                                  mask=table.column(i).is_null().to_numpy(zero_copy_only=False))
-               for i in range(table.num_columns)]
-    unit_index = np.ma.getdata(columns[0]).astype(np.int64)
-    times = np.ma.getdata(columns[1]).astype(np.int64)
-    arrival = np.ma.getdata(columns[2]).astype(np.int64)
+    # k, t and arrival_id are never NULL (the WHERE clause); a metric's NULL is "not measured".
+    unit_index, times, arrival = (table.column(name).to_numpy() for name in ("k", "t", "arrival_id"))
+    metric_values = {m: table.column(m).fill_null(0.0).to_numpy() for m in metrics}
+    metric_present = {m: ~table.column(m).is_null().to_numpy(zero_copy_only=False) for m in metrics}
     result = {}
     edges = np.searchsorted(unit_index, np.arange(len(units) + 1))
     for k, unit in enumerate(units):
         lo_row, hi_row = edges[k], edges[k + 1]
         if lo_row == hi_row:
             continue
-        values, present = {}, {}
-        for j, metric in enumerate(metrics):
-            column = columns[3 + j][lo_row:hi_row]
-            present[metric] = ~np.ma.getmaskarray(column)
-            values[metric] = np.ma.getdata(column).astype(float)
+        values = {m: metric_values[m][lo_row:hi_row] for m in metrics}
+        present = {m: metric_present[m][lo_row:hi_row] for m in metrics}
         result[unit] = UnitReadings(times[lo_row:hi_row], arrival[lo_row:hi_row], values, present)
     return result
 
