@@ -66,9 +66,7 @@ def alert_webhook_delivery(context: dg.AssetExecutionContext, warehouse: Warehou
                            alert_webhook: AlertWebhookResource) -> dg.MaterializeResult:
     from compliance_pipeline.outbox.metadata import delivery_step
     from compliance_pipeline.outbox.topics import ALERT_WEBHOOK
-    from compliance_pipeline.outbox.webhook import webhook_sender
 
-    url = alert_webhook.target()
     _, metadata = delivery_step(context.log, warehouse.get(), topic=ALERT_WEBHOOK,
-                                send=webhook_sender(url) if url else None, settings="ALERT_WEBHOOK_URL")
+                                send=alert_webhook.sender(), settings="ALERT_WEBHOOK_URL")
     return dg.MaterializeResult(metadata=metadata)

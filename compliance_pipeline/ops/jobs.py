@@ -6,16 +6,14 @@ import dagster as dg
 from compliance_pipeline.ops.messages import TOPIC
 from compliance_pipeline.ops.resources import OpsWebhookResource
 from compliance_pipeline.outbox.metadata import delivery_step
-from compliance_pipeline.outbox.webhook import webhook_sender
 from compliance_pipeline.warehouse.resource import WarehouseResource
 
 
 @dg.op(out=dg.Out(dict, description="delivery counts of this run"))
 def deliver_ops_messages(context: dg.OpExecutionContext, warehouse: WarehouseResource,
                          ops_webhook: OpsWebhookResource) -> dg.Output[dict]:
-    url = ops_webhook.target()
     report, metadata = delivery_step(context.log, warehouse.get(), topic=TOPIC,
-                                     send=webhook_sender(url) if url else None, settings="OPS_WEBHOOK_URL")
+                                     send=ops_webhook.sender(), settings="OPS_WEBHOOK_URL")
     return dg.Output({"attempted": report.attempted, "outbox": report.outbox}, metadata=metadata)
 
 

@@ -16,6 +16,15 @@ class WebhookResource(dg.ConfigurableResource):
     def target(self) -> str | None:
         return self.url or None
 
+    def sender(self):
+        """The function that POSTs a message to this URL, or None when no URL is set."""
+        url = self.target()
+        if url is None:
+            return None
+        from compliance_pipeline.outbox.webhook import webhook_sender  # the HTTP client: when sending
+
+        return webhook_sender(url)
+
     @classmethod
     def from_env(cls, env_var: str) -> WebhookResource:
         # EnvVar keeps the URL (which may carry a token) out of the UI; unset is a valid state.
