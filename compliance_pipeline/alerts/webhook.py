@@ -7,10 +7,8 @@ from datetime import datetime
 
 from compliance_pipeline.outbox import deliver_and_report
 from compliance_pipeline.outbox.topics import ALERT_WEBHOOK
-from compliance_pipeline.outbox.webhook import IDEMPOTENCY_HEADER, webhook_sender
+from compliance_pipeline.outbox.webhook import webhook_sender
 from compliance_pipeline.warehouse import Warehouse
-
-__all__ = ["IDEMPOTENCY_HEADER", "deliver", "webhook_sender"]
 
 
 def deliver(warehouse: Warehouse, url: str | None, *, now: datetime) -> dict:

@@ -9,7 +9,8 @@ from compliance_pipeline.alerts.checks import alert_rules_valid, alert_webhook_n
 from compliance_pipeline.alerts.evaluation import evaluate_pass
 from compliance_pipeline.alerts.resources import AlertWebhookResource
 from compliance_pipeline.alerts.sensors import monitor_snapshot_sensor
-from compliance_pipeline.alerts.webhook import IDEMPOTENCY_HEADER, deliver
+from compliance_pipeline.alerts.webhook import deliver
+from compliance_pipeline.outbox.webhook import IDEMPOTENCY_HEADER
 from compliance_pipeline.warehouse.resource import WarehouseResource
 from compliance_pipeline_tests.alerts.helpers import NOW, T0, add_rule, add_snapshots, events
 from compliance_pipeline_tests.http_stub import HttpStub
